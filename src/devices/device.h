@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The device module contract.
+ *
+ * A device type is one `const struct device_type` in one file under
+ * src/devices/, listed once in registry.c.  The core parses its config
+ * section (common keys plus the type's params), claims its register window
+ * at the configured attach point (port, MMIO, or a PCI function's BAR) and
+ * routes guest accesses to the type's region_ops.  A device never calls Xen:
+ * it drives its interrupt line with irq_line_set(), uses dev->loop for
+ * timers and fds (libev), and talks to the host through a chardev.
+ *
+ * Accesses reach read()/write() with 0 <= offset, offset + size <= window
+ * and size in {1, 2, 4, 8} no larger than dev->max_access: wider accesses
+ * are split into max_access-sized little-endian pieces (ACCESS_SPLIT) or
+ * refused (ACCESS_REJECT: reads give all-ones, writes are dropped, a
+ * rate-limited warning is logged).  Write values are already masked to
+ * `size` bytes; read results are masked by the core.
+ *
+ * Callbacks run on the single dmd thread and must not block.  All values
+ * come from the guest: check them, never assert on them.
+ */
+#ifndef DMD_DEVICE_H
+#define DMD_DEVICE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../config.h"
+#include "../irq.h"
+
+struct ev_loop;
+struct device;
+
+struct region_ops {
+    uint64_t (*read)(void *opaque, uint64_t offset, unsigned size);
+    void (*write)(void *opaque, uint64_t offset, unsigned size, uint64_t value);
+};
+
+enum access_wide { ACCESS_SPLIT, ACCESS_REJECT };
+
+/* What a PCI function wrapping this device reports (attach = pci). */
+struct device_pci_id {
+    uint16_t vendor, device;
+    uint32_t class_code; /* class << 16 | subclass << 8 | prog-if */
+    uint16_t subsystem_vendor, subsystem;
+    bool bar_is_io; /* BAR0 in I/O space (true) or memory space */
+};
+
+struct device_type {
+    const char *name;        /* the config's `type =` */
+    const char *description; /* one line, for --help and docs */
+    unsigned attach;         /* allowed attach points: DEVICE_ATTACH(...) bits */
+    const struct dev_param *params; /* device-specific keys, NULL-key terminated */
+    /* Register window size for this config (called during validation). */
+    uint64_t (*window_size)(const struct dev_config *cfg);
+    const struct region_ops *ops;
+    unsigned max_access;        /* default for dev->max_access: 1, 2, 4 or 8 */
+    enum access_wide wide;      /* default for dev->wide */
+    const struct device_pci_id *pci; /* NULL: cannot sit behind PCI */
+
+    /* Set dev->state (opaque for ops) and open backends. 0 or -errno. */
+    int (*create)(struct device *dev);
+    /* Release everything create() took; the line is lowered by the core. */
+    void (*destroy)(struct device *dev);
+    /* Optional: the guest changed Xen's own RTC offset (x86, bufioreq). */
+    void (*timeoffset)(struct device *dev, int64_t offset_seconds);
+};
+
+#define DEVICE_ATTACH(kind) (1u << (kind))
+
+struct device {
+    const char *name;  /* config section name: use it in every log line */
+    const struct device_type *type;
+    const struct dev_config *cfg;
+    struct ev_loop *loop;
+    struct irq_line *irq; /* NULL when irq = none */
+    unsigned max_access;  /* create() may narrow it, e.g. per reg_shift */
+    enum access_wide wide;
+    void *state;
+};
+
+/*
+ * registry.c: the NULL-terminated list of every device type, one line each.
+ * Each type's `const struct device_type NAME_device` is defined in its own
+ * file and declared extern in registry.c only.
+ */
+extern const struct device_type *const device_types[];
+
+/* Look a type up by its config name (config.c); NULL if unknown. */
+const struct device_type *device_type_find(const char *name);
+
+#endif

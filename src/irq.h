@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Interrupt lines as devices see them.  A line is what `irq =` names in the
+ * config; the core hides which DMOP stands behind it:
+ *
+ *   isa:N   xendevicemodel_set_isa_irq_level   (x86, N = 0..15)
+ *   spi:N   xendevicemodel_set_irq_level       (Arm, N = 32..1019)
+ *   intx    xendevicemodel_set_pci_intx_level  (PCI function, INTA)
+ *   msi     xendevicemodel_inject_msi           (PCI function, on each rising edge)
+ *
+ * The core issues a DMOP only when the level actually changes.
+ */
+#ifndef DMD_IRQ_H
+#define DMD_IRQ_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct irq_line;
+struct dmop;
+
+enum irq_kind { IRQ_NONE, IRQ_ISA, IRQ_SPI, IRQ_INTX, IRQ_MSI };
+
+struct irq_spec {
+    enum irq_kind kind;
+    uint32_t num; /* ISA or SPI number */
+};
+
+/* Drive a line; a NULL line (irq = none) is accepted and ignored. */
+void irq_line_set(struct irq_line *line, bool level);
+
+/* Current level as last driven (false for a NULL line). */
+bool irq_line_level(const struct irq_line *line);
+
+/*
+ * Core side.  `owner` names the device in logs.  A line starts low; the
+ * first irq_line_set(line, true) raises it.  For intx the PCI address is
+ * given with irq_line_set_pci(); for msi the message address and data too.
+ */
+struct irq_line *irq_line_create(struct dmop *xen, const struct irq_spec *spec,
+                                 const char *owner);
+void irq_line_set_pci(struct irq_line *line, uint16_t seg, uint8_t bus,
+                      uint8_t dev, uint8_t intx_pin);
+void irq_line_set_msi(struct irq_line *line, bool enabled, uint64_t addr,
+                      uint32_t data);
+/* Lower the line (if raised) and free it. */
+void irq_line_destroy(struct irq_line *line);
+
+/* "isa:4", "spi:39", "intx", "msi", "none". */
+int irq_spec_format(const struct irq_spec *spec, char *buf, unsigned len);
+
+#endif
