@@ -90,4 +90,22 @@ extern const struct device_type *const device_types[];
 /* Look a type up by its config name (config.c); NULL if unknown. */
 const struct device_type *device_type_find(const char *name);
 
+/*
+ * Core side (devices/device.c): every configured instance, created in
+ * config order and destroyed in reverse.  Creating an instance makes its
+ * interrupt line, calls the type's create(), then claims its register
+ * window: the region goes into the iospace table and the range is mapped
+ * to the ioreq server.  A failure unwinds what was already created.
+ */
+struct devices;
+struct dmop;
+struct iospace;
+
+int devices_create(struct devices **out, const struct dmd_config *cfg, struct ev_loop *loop,
+                   struct dmop *xen, struct iospace *space);
+void devices_destroy(struct devices *devs);
+size_t devices_count(const struct devices *devs);
+/* Offer a TIMEOFFSET broadcast to every device that wants it. */
+void devices_timeoffset(struct devices *devs, int64_t offset_seconds);
+
 #endif

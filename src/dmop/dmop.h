@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * src/dmop/: the only code that calls the Xen libraries.
+ *
+ * One flat function per operation.  Each one reports its own failure with
+ * the library call, errno and the object it was about (domain, server id,
+ * range, vCPU) and returns 0 or a negative errno, so callers only decide
+ * what to do next.  Once the domain is known to be gone (dmop_mark_gone),
+ * hypercalls about it are skipped quietly: teardown of a dead guest must not
+ * drown the log in ESRCH lines.
+ */
+#ifndef DMD_DMOP_H
+#define DMD_DMOP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <xen/xen.h>
+#include <xen/hvm/ioreq.h>
+#include <xen/event_channel.h>
+
+struct xendevicemodel_handle;
+struct xenforeignmemory_handle;
+struct xenforeignmemory_resource_handle;
+struct xenevtchn_handle;
+
+struct dmop {
+    domid_t domid;
+    struct xendevicemodel_handle *dm;
+    struct xenforeignmemory_handle *fmem;
+    struct xenevtchn_handle *xce;
+    bool gone;        /* the domain no longer exists */
+
+    /* The ioreq server, once created. */
+    bool have_server;
+    uint16_t server;  /* ioservid_t */
+    int bufioreq;     /* HVM_IOREQSRV_BUFIOREQ_* it was created with */
+};
+
+/* The ioreq pages, mapped by dmop_map_ioreq_pages(). */
+struct dmop_ioreq_pages {
+    shared_iopage_t *shared;     /* one slot per vCPU */
+    buffered_iopage_t *buffered; /* NULL without bufioreq */
+    evtchn_port_t buf_port;      /* Xen-side bufioreq port (if buffered) */
+    /* How they were mapped, for unmapping. */
+    struct xenforeignmemory_resource_handle *res;
+    void *legacy_shared, *legacy_buffered;
+};
+
+/* handles.c */
+int dmop_open(struct dmop *x, domid_t domid);
+void dmop_close(struct dmop *x);
+int dmop_nr_vcpus(struct dmop *x, unsigned *nr);
+/* Probe whether the domain still exists (1 = yes, 0 = gone, <0 = error). */
+int dmop_domain_alive(struct dmop *x);
+void dmop_mark_gone(struct dmop *x);
+int dmop_restrict(struct dmop *x);
+int dmop_shutdown(struct dmop *x, unsigned reason);
+
+/* server.c */
+int dmop_create_server(struct dmop *x, int bufioreq);
+int dmop_map_ioreq_pages(struct dmop *x, struct dmop_ioreq_pages *p);
+void dmop_unmap_ioreq_pages(struct dmop *x, struct dmop_ioreq_pages *p);
+int dmop_set_server_state(struct dmop *x, bool enabled);
+void dmop_destroy_server(struct dmop *x);
+
+/* ranges.c: start..end inclusive, as Xen takes them. */
+int dmop_map_port_range(struct dmop *x, uint64_t start, uint64_t end);
+int dmop_unmap_port_range(struct dmop *x, uint64_t start, uint64_t end);
+int dmop_map_mmio_range(struct dmop *x, uint64_t start, uint64_t end);
+int dmop_unmap_mmio_range(struct dmop *x, uint64_t start, uint64_t end);
+int dmop_map_pcidev(struct dmop *x, uint8_t bus, uint8_t dev, uint8_t fn);
+int dmop_unmap_pcidev(struct dmop *x, uint8_t bus, uint8_t dev, uint8_t fn);
+
+/* evtchn.c: `vcpu` < 0 means the buffered-ioreq port (for messages). */
+int dmop_evtchn_fd(struct dmop *x);
+int dmop_bind_port(struct dmop *x, evtchn_port_t remote, int vcpu,
+                   evtchn_port_t *local);
+void dmop_unbind_port(struct dmop *x, evtchn_port_t local, int vcpu);
+/* Next pending port, or a negative errno. */
+int dmop_pending(struct dmop *x, evtchn_port_t *port);
+int dmop_unmask(struct dmop *x, evtchn_port_t port);
+int dmop_notify(struct dmop *x, evtchn_port_t port, int vcpu);
+
+/* irq.c: interrupt DMOPs.  `owner` names the device for messages. */
+int dmop_set_isa_irq_level(struct dmop *x, uint8_t irq, bool level,
+                           const char *owner);
+int dmop_set_pci_intx_level(struct dmop *x, uint8_t bus, uint8_t dev,
+                            uint8_t pin, bool level, const char *owner);
+int dmop_set_spi_level(struct dmop *x, uint32_t spi, bool level,
+                       const char *owner);
+int dmop_inject_msi(struct dmop *x, uint64_t addr, uint32_t data,
+                    const char *owner);
+
+/* guestmem.c: guest RAM for data_is_ptr requests (struct guest_mem_ops). */
+struct dmop_guestmem {
+    struct dmop *x;
+    /* One page kept mapped while a request walks it. */
+    uint64_t pfn;
+    void *page;
+    bool page_writable;
+    /* Pages written during this request, reported at done() as runs. */
+    struct {
+        uint64_t first;
+        uint32_t nr;
+    } dirty[8];
+    unsigned ndirty;
+};
+
+struct guest_mem_ops;
+extern const struct guest_mem_ops dmop_guestmem_ops;
+void dmop_guestmem_init(struct dmop_guestmem *gm, struct dmop *x);
+
+#endif

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Opening and closing the Xen library handles, and domain-wide queries.
+ */
+#include "dmop.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include <xendevicemodel.h>
+#include <xenevtchn.h>
+#include <xenforeignmemory.h>
+#include <xentoolcore.h>
+
+#include "../log.h"
+
+int dmop_open(struct dmop *x, domid_t domid)
+{
+    memset(x, 0, sizeof(*x));
+    x->domid = domid;
+
+    x->dm = xendevicemodel_open(NULL, 0);
+    if (x->dm == NULL) {
+        log_err("xendevicemodel_open: %s (is the Xen privcmd driver loaded and are we root?)",
+                strerror(errno));
+        goto fail;
+    }
+    x->fmem = xenforeignmemory_open(NULL, 0);
+    if (x->fmem == NULL) {
+        log_err("xenforeignmemory_open: %s", strerror(errno));
+        goto fail;
+    }
+    x->xce = xenevtchn_open(NULL, 0);
+    if (x->xce == NULL) {
+        log_err("xenevtchn_open: %s (is the xen-evtchn driver loaded?)", strerror(errno));
+        goto fail;
+    }
+    return 0;
+
+fail:;
+    int err = errno ? errno : EIO;
+    dmop_close(x);
+    return -err;
+}
+
+void dmop_close(struct dmop *x)
+{
+    if (x->xce != NULL && xenevtchn_close(x->xce) < 0)
+        log_warn("xenevtchn_close: %s", strerror(errno));
+    if (x->fmem != NULL && xenforeignmemory_close(x->fmem) < 0)
+        log_warn("xenforeignmemory_close: %s", strerror(errno));
+    if (x->dm != NULL && xendevicemodel_close(x->dm) < 0)
+        log_warn("xendevicemodel_close: %s", strerror(errno));
+    x->xce = NULL;
+    x->fmem = NULL;
+    x->dm = NULL;
+}
+
+int dmop_nr_vcpus(struct dmop *x, unsigned *nr)
+{
+    if (xendevicemodel_nr_vcpus(x->dm, x->domid, nr) < 0) {
+        int err = errno;
+        log_err("xendevicemodel_nr_vcpus(domain %u): %s%s", x->domid, strerror(err),
+                err == ESRCH ? " (no such domain)" : "");
+        return -err;
+    }
+    return 0;
+}
+
+int dmop_domain_alive(struct dmop *x)
+{
+    unsigned nr;
+
+    if (x->gone)
+        return 0;
+    if (xendevicemodel_nr_vcpus(x->dm, x->domid, &nr) == 0)
+        return 1;
+    if (errno == ESRCH)
+        return 0;
+    return -errno;
+}
+
+void dmop_mark_gone(struct dmop *x)
+{
+    x->gone = true;
+}
+
+int dmop_restrict(struct dmop *x)
+{
+    if (xentoolcore_restrict_all(x->domid) < 0) {
+        int err = errno;
+        log_err("xentoolcore_restrict_all(domain %u): %s", x->domid, strerror(err));
+        return -err;
+    }
+    return 0;
+}
+
+int dmop_shutdown(struct dmop *x, unsigned reason)
+{
+    if (x->gone)
+        return 0;
+    if (xendevicemodel_shutdown(x->dm, x->domid, reason) < 0) {
+        int err = errno;
+        log_err("xendevicemodel_shutdown(domain %u, reason %u): %s", x->domid, reason,
+                strerror(err));
+        return -err;
+    }
+    return 0;
+}

@@ -1,0 +1,283 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The ioreq loop.
+ *
+ * One readable event on the event-channel fd means one xenevtchn_pending()
+ * call (it may block otherwise); the port is unmasked before its slot is
+ * looked at so a notification arriving meanwhile raises a new event.  The
+ * buffered ring is drained before any synchronous request, so buffered
+ * writes issued earlier land before a later synchronous access.  Every slot
+ * read as READY is answered, whatever the request holds.
+ */
+#include "ioreq_loop.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "devices/device.h"
+#include "ioreq_abi.h"
+#include "ioreq_ring.h"
+#include "iospace.h"
+#include "log.h"
+
+/* Consecutive xenevtchn_pending() failures after which the loop gives up
+ * (the event-channel device is broken; spinning on it helps no one). */
+#define PENDING_FAILURES_MAX 100
+
+static struct log_ratelimit rl_unknown, rl_port, rl_ring, rl_recovered;
+
+static void handle_request(struct ioreq_loop *l, ioreq_t *req, int vcpu)
+{
+    struct log_fields f = { .device = NULL, .vcpu = vcpu };
+
+    switch (req->type) {
+    case IOREQ_TYPE_PIO:
+    case IOREQ_TYPE_COPY:
+    case IOREQ_TYPE_PCI_CONFIG:
+        iospace_dispatch(l->space, req, vcpu, &dmop_guestmem_ops, &l->mem);
+        break;
+    case IOREQ_TYPE_INVALIDATE:
+        /* Guest RAM is mapped per request and released at its end, so
+         * there is no mapcache to invalidate: answering is all Xen needs. */
+        log_emit(LOG_DEBUG, &f, "mapcache invalidate (nothing cached)");
+        break;
+    case IOREQ_TYPE_TIMEOFFSET:
+        log_emit(LOG_INFO, &f, "guest changed its RTC offset: %lld s",
+                 (long long)(int64_t)req->data);
+        devices_timeoffset(l->devices, (int64_t)req->data);
+        break;
+    default:
+        l->stats.unknown++;
+        log_limited(&rl_unknown, LOG_WARNING, &f,
+                    "unknown ioreq type %u (addr %#llx size %u dir %s): completed unhandled",
+                    req->type, (unsigned long long)req->addr, req->size,
+                    req->dir == IOREQ_READ ? "read" : "write");
+        if (req->dir == IOREQ_READ && !req->data_is_ptr)
+            req->data = ~0ull;
+        break;
+    }
+}
+
+static void on_buffered(void *ctx, ioreq_t *req)
+{
+    struct ioreq_loop *l = ctx;
+
+    l->stats.buffered++;
+    handle_request(l, req, -1);
+}
+
+static void drain_ring(struct ioreq_loop *l)
+{
+    struct ioreq_ring_result r;
+
+    if (l->pages->buffered == NULL)
+        return;
+    r = ioreq_ring_drain(l->pages->buffered, IOREQ_BUFFER_SLOT_NUM, on_buffered, l);
+    if (r.torn > 0)
+        log_limited(&rl_ring, LOG_WARNING, NULL,
+                    "buffered ring: %u 8-byte request(s) missing their second half, skipped",
+                    r.torn);
+    if (r.resynced)
+        log_limited(&rl_ring, LOG_WARNING, NULL,
+                    "buffered ring: pointers more than %u slots apart, ring skipped",
+                    IOREQ_BUFFER_SLOT_NUM);
+    if (r.more)
+        ev_idle_start(l->loop, &l->ring_more);
+}
+
+/* Answer vCPU's slot if it holds a READY request; false if it did not. */
+static bool serve_slot(struct ioreq_loop *l, unsigned vcpu)
+{
+    ioreq_t *slot = &l->pages->shared->vcpu_ioreq[vcpu];
+    ioreq_t req;
+
+    if (ioreq_state_load(slot) != STATE_IOREQ_READY)
+        return false;
+    /* Work on a copy: the guest cannot change what we act on midway. */
+    memcpy(&req, slot, sizeof(req));
+    handle_request(l, &req, (int)vcpu);
+    slot->data = req.data;
+    if (req.count != slot->count)
+        slot->count = req.count; /* partial completion: Xen re-issues the rest */
+    ioreq_state_store(slot, STATE_IORESP_READY);
+    dmop_notify(l->xen, l->vcpu_port[vcpu], (int)vcpu);
+    l->stats.sync++;
+    return true;
+}
+
+static int vcpu_of_port(const struct ioreq_loop *l, evtchn_port_t port)
+{
+    for (unsigned i = 0; i < l->nr_bound; i++)
+        if (l->vcpu_port[i] == port)
+            return (int)i;
+    return -1;
+}
+
+static void on_event(struct ev_loop *loop, ev_io *w, int revents)
+{
+    static unsigned failures;
+    struct ioreq_loop *l = w->data;
+    evtchn_port_t port;
+    int vcpu;
+
+    (void)revents;
+    if (dmop_pending(l->xen, &port) < 0) {
+        if (++failures >= PENDING_FAILURES_MAX) {
+            log_err("event channel keeps failing; stopping");
+            l->exit_code = 4;
+            ev_break(loop, EVBREAK_ALL);
+        }
+        return;
+    }
+    failures = 0;
+    dmop_unmask(l->xen, port);
+    drain_ring(l);
+    if (l->buf_bound && port == l->buf_port)
+        return;
+    vcpu = vcpu_of_port(l, port);
+    if (vcpu < 0) {
+        log_limited(&rl_port, LOG_WARNING, NULL, "event on unexpected local port %u", port);
+        return;
+    }
+    if (!serve_slot(l, (unsigned)vcpu))
+        l->stats.spurious++;
+}
+
+static void on_ring_more(struct ev_loop *loop, ev_idle *w, int revents)
+{
+    struct ioreq_loop *l = w->data;
+
+    (void)revents;
+    ev_idle_stop(loop, w);
+    drain_ring(l);
+}
+
+unsigned ioreq_loop_sweep(struct ioreq_loop *l, const char *why)
+{
+    unsigned found = 0;
+
+    drain_ring(l);
+    for (unsigned i = 0; i < l->nr_bound; i++) {
+        if (!serve_slot(l, i))
+            continue;
+        found++;
+        l->stats.recovered++;
+        struct log_fields f = { .device = NULL, .vcpu = (int)i };
+        log_limited(&rl_recovered, LOG_WARNING, &f,
+                    "answered a request whose notification was lost (%s sweep)", why);
+    }
+    return found;
+}
+
+/* Is an event already waiting on the fd?  Then it is not lost. */
+static bool event_waiting(struct ioreq_loop *l)
+{
+    struct pollfd p = { .fd = l->evtchn.fd, .events = POLLIN };
+
+    return poll(&p, 1, 0) > 0;
+}
+
+static void on_sweep(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    struct ioreq_loop *l = w->data;
+    int alive;
+
+    (void)revents;
+    alive = dmop_domain_alive(l->xen);
+    if (alive == 0) {
+        log_notice("domain %u no longer exists; stopping", l->xen->domid);
+        dmop_mark_gone(l->xen);
+        l->exit_code = 0;
+        ev_break(loop, EVBREAK_ALL);
+        return;
+    }
+    if (!event_waiting(l))
+        ioreq_loop_sweep(l, "watchdog");
+    sd_notify(0, "WATCHDOG=1");
+}
+
+int ioreq_loop_init(struct ioreq_loop *l, struct ev_loop *loop, struct dmop *xen,
+                    struct dmop_ioreq_pages *pages, unsigned nr_vcpus, struct iospace *space,
+                    struct devices *devices)
+{
+    memset(l, 0, sizeof(*l));
+    l->loop = loop;
+    l->xen = xen;
+    l->pages = pages;
+    l->nr_vcpus = nr_vcpus;
+    l->space = space;
+    l->devices = devices;
+    dmop_guestmem_init(&l->mem, xen);
+    l->vcpu_port = calloc(nr_vcpus, sizeof(*l->vcpu_port));
+    if (l->vcpu_port == NULL)
+        return -ENOMEM;
+
+    ev_io_init(&l->evtchn, on_event, dmop_evtchn_fd(xen), EV_READ);
+    ev_timer_init(&l->sweep, on_sweep, IOREQ_LOOP_SWEEP_SECONDS, IOREQ_LOOP_SWEEP_SECONDS);
+    ev_idle_init(&l->ring_more, on_ring_more);
+    l->evtchn.data = l->sweep.data = l->ring_more.data = l;
+    return 0;
+}
+
+int ioreq_loop_bind(struct ioreq_loop *l)
+{
+    int rc;
+
+    /* Xen writes each slot's vp_eport when the server is enabled. */
+    for (unsigned i = 0; i < l->nr_vcpus; i++) {
+        evtchn_port_t remote = l->pages->shared->vcpu_ioreq[i].vp_eport;
+        rc = dmop_bind_port(l->xen, remote, (int)i, &l->vcpu_port[i]);
+        if (rc < 0)
+            goto fail;
+        l->nr_bound++;
+    }
+    if (l->pages->buffered != NULL) {
+        rc = dmop_bind_port(l->xen, l->pages->buf_port, -1, &l->buf_port);
+        if (rc < 0)
+            goto fail;
+        l->buf_bound = true;
+    }
+    log_info("bound %u vCPU event channel(s)%s", l->nr_bound,
+             l->buf_bound ? " and the buffered-ioreq channel" : "");
+    return 0;
+
+fail:
+    ioreq_loop_unbind(l);
+    return rc;
+}
+
+void ioreq_loop_unbind(struct ioreq_loop *l)
+{
+    if (l->buf_bound)
+        dmop_unbind_port(l->xen, l->buf_port, -1);
+    l->buf_bound = false;
+    while (l->nr_bound > 0) {
+        l->nr_bound--;
+        dmop_unbind_port(l->xen, l->vcpu_port[l->nr_bound], (int)l->nr_bound);
+    }
+}
+
+int ioreq_loop_run(struct ioreq_loop *l)
+{
+    ev_io_start(l->loop, &l->evtchn);
+    ev_timer_start(l->loop, &l->sweep);
+    ev_run(l->loop, 0);
+    ev_io_stop(l->loop, &l->evtchn);
+    ev_timer_stop(l->loop, &l->sweep);
+    ev_idle_stop(l->loop, &l->ring_more);
+    return l->exit_code;
+}
+
+void ioreq_loop_fini(struct ioreq_loop *l)
+{
+    log_info("served %llu synchronous and %llu buffered requests (%llu recovered by sweeps, "
+             "%llu unknown type)",
+             (unsigned long long)l->stats.sync, (unsigned long long)l->stats.buffered,
+             (unsigned long long)l->stats.recovered, (unsigned long long)l->stats.unknown);
+    free(l->vcpu_port);
+    l->vcpu_port = NULL;
+}

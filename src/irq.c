@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Interrupt lines: remember each line's level and issue the DMOP behind it
+ * only when the level changes.  MSI is edge-like: a message is injected on
+ * each rising edge while the function has MSI enabled.
+ */
+#include "irq.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dmop/dmop.h"
+
+struct irq_line {
+    struct dmop *xen;
+    struct irq_spec spec;
+    const char *owner;
+    bool level;
+    /* intx */
+    uint8_t bus, dev, pin;
+    /* msi */
+    bool msi_enabled;
+    uint64_t msi_addr;
+    uint32_t msi_data;
+};
+
+struct irq_line *irq_line_create(struct dmop *xen, const struct irq_spec *spec,
+                                 const char *owner)
+{
+    struct irq_line *line;
+
+    if (spec->kind == IRQ_NONE)
+        return NULL;
+    line = calloc(1, sizeof(*line));
+    if (line == NULL)
+        return NULL;
+    line->xen = xen;
+    line->spec = *spec;
+    line->owner = owner;
+    return line;
+}
+
+void irq_line_set_pci(struct irq_line *line, uint16_t seg, uint8_t bus, uint8_t dev,
+                      uint8_t intx_pin)
+{
+    (void)seg; /* Xen's set_pci_intx_level takes segment 0 only in practice */
+    if (line == NULL)
+        return;
+    line->bus = bus;
+    line->dev = dev;
+    line->pin = intx_pin;
+}
+
+void irq_line_set_msi(struct irq_line *line, bool enabled, uint64_t addr, uint32_t data)
+{
+    if (line == NULL)
+        return;
+    line->msi_enabled = enabled;
+    line->msi_addr = addr;
+    line->msi_data = data;
+}
+
+static void drive(struct irq_line *line, bool level)
+{
+    switch (line->spec.kind) {
+    case IRQ_ISA:
+        dmop_set_isa_irq_level(line->xen, (uint8_t)line->spec.num, level, line->owner);
+        break;
+    case IRQ_SPI:
+        dmop_set_spi_level(line->xen, line->spec.num, level, line->owner);
+        break;
+    case IRQ_INTX:
+        dmop_set_pci_intx_level(line->xen, line->bus, line->dev, line->pin, level, line->owner);
+        break;
+    case IRQ_MSI:
+        if (level && line->msi_enabled)
+            dmop_inject_msi(line->xen, line->msi_addr, line->msi_data, line->owner);
+        break;
+    case IRQ_NONE:
+        break;
+    }
+}
+
+void irq_line_set(struct irq_line *line, bool level)
+{
+    if (line == NULL || line->level == level)
+        return;
+    line->level = level;
+    drive(line, level);
+}
+
+bool irq_line_level(const struct irq_line *line)
+{
+    return line != NULL && line->level;
+}
+
+void irq_line_destroy(struct irq_line *line)
+{
+    if (line == NULL)
+        return;
+    irq_line_set(line, false);
+    free(line);
+}
+
+int irq_spec_format(const struct irq_spec *spec, char *buf, unsigned len)
+{
+    switch (spec->kind) {
+    case IRQ_ISA:
+        return snprintf(buf, len, "isa:%u", spec->num);
+    case IRQ_SPI:
+        return snprintf(buf, len, "spi:%u", spec->num);
+    case IRQ_INTX:
+        return snprintf(buf, len, "intx");
+    case IRQ_MSI:
+        return snprintf(buf, len, "msi");
+    case IRQ_NONE:
+        break;
+    }
+    return snprintf(buf, len, "none");
+}

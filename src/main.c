@@ -1,0 +1,445 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dmd: a standalone Xen IOREQ server.
+ *
+ * main() parses the command line and the config, then walks the start-up
+ * ladder; teardown walks back down from wherever start-up stopped:
+ *
+ *   open Xen handles -> nr_vcpus -> create server -> map ioreq pages ->
+ *   create devices (claim ranges) -> enable -> bind event channels ->
+ *   sweep slots -> restrict handles -> READY=1 -> run the loop
+ *
+ *   disable -> answer what is READY -> destroy devices (unmap ranges) ->
+ *   destroy server -> unmap pages -> unbind -> close handles
+ *
+ * SIGTERM and SIGINT are libev watchers that only stop the loop.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <ev.h>
+#include <systemd/sd-daemon.h>
+
+#include "config.h"
+#include "devices/device.h"
+#include "dmop/dmop.h"
+#include "ioreq_abi.h"
+#include "ioreq_loop.h"
+#include "iospace.h"
+#include "log.h"
+
+/* Exit codes, documented in --help, README.md and dmd(8). */
+enum {
+    EXIT_OK = 0,      /* stopped by SIGTERM/SIGINT or the guest went away; config valid */
+    EXIT_CONFIG = 1,  /* the configuration file is invalid */
+    EXIT_USAGE = 2,   /* bad command line */
+    EXIT_STARTUP = 3, /* start-up failed (a Xen call, a device backend) */
+    EXIT_RUNTIME = 4, /* the event channel broke while running */
+};
+
+struct options {
+    long domid;
+    const char *config;
+    bool check_config;
+    bool foreground;
+    int log_level;
+    enum log_target log_target;
+};
+
+/* Everything start-up sets up, so teardown can undo exactly that. */
+struct dmd {
+    const struct options *opt;
+    struct dmd_config cfg;
+    struct ev_loop *loop;
+    struct dmop xen;
+    bool xen_open;
+    struct dmop_ioreq_pages pages;
+    struct iospace *space;
+    struct devices *devices;
+    bool enabled;
+    struct ioreq_loop io;
+    bool io_ready;
+    int ready_fd; /* daemon mode: tells the waiting parent we are up */
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: dmd --domid N --config FILE [options]\n"
+            "       dmd --check-config --config FILE\n"
+            "\n"
+            "A standalone Xen IOREQ server: emulates the devices FILE describes for\n"
+            "domain N.\n"
+            "\n"
+            "Options:\n"
+            "  -d, --domid N           guest domain to serve (1..32751)\n"
+            "  -c, --config FILE       device configuration (INI), see dmd.ini(5)\n"
+            "  -n, --check-config      validate FILE and exit; makes no Xen call\n"
+            "  -l, --log-level LEVEL   err, warning, notice, info (default), debug\n"
+            "  -t, --log-target T      journal, stderr, auto (default: journal when\n"
+            "                          stderr is connected to it, else stderr)\n"
+            "  -f, --foreground        do not detach (use under systemd)\n"
+            "  -V, --version           print the version and exit\n"
+            "  -h, --help              print this help and exit\n"
+            "\n"
+            "Device types:\n");
+    for (size_t i = 0; device_types[i] != NULL; i++)
+        fprintf(out, "  %-22s  %s\n", device_types[i]->name, device_types[i]->description);
+    fprintf(out,
+            "\n"
+            "Exit status:\n"
+            "  0  stopped by SIGTERM/SIGINT or the guest went away (--check-config: valid)\n"
+            "  1  the configuration is invalid\n"
+            "  2  bad command line\n"
+            "  3  start-up failed\n"
+            "  4  the event channel failed while running\n");
+}
+
+static bool parse_domid(const char *s, long *out)
+{
+    char *end;
+    long v;
+
+    errno = 0;
+    v = strtol(s, &end, 0);
+    if (errno != 0 || end == s || *end != '\0' || v < 1 || v >= DOMID_FIRST_RESERVED)
+        return false;
+    *out = v;
+    return true;
+}
+
+/* 0: go on; >0: exit with EXIT_OK (help/version); <0: usage error. */
+static int parse_args(int argc, char **argv, struct options *o)
+{
+    static const struct option longopts[] = {
+        { "domid", required_argument, NULL, 'd' },
+        { "config", required_argument, NULL, 'c' },
+        { "check-config", no_argument, NULL, 'n' },
+        { "log-level", required_argument, NULL, 'l' },
+        { "log-target", required_argument, NULL, 't' },
+        { "foreground", no_argument, NULL, 'f' },
+        { "version", no_argument, NULL, 'V' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    int c;
+
+    while ((c = getopt_long(argc, argv, "d:c:nl:t:fVh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'd':
+            if (!parse_domid(optarg, &o->domid)) {
+                fprintf(stderr, "dmd: --domid: '%s' is not a domain id (1..%d)\n", optarg,
+                        DOMID_FIRST_RESERVED - 1);
+                return -1;
+            }
+            break;
+        case 'c':
+            o->config = optarg;
+            break;
+        case 'n':
+            o->check_config = true;
+            break;
+        case 'l':
+            o->log_level = log_level_parse(optarg);
+            if (o->log_level < 0) {
+                fprintf(stderr, "dmd: --log-level: '%s' is not one of err, warning, "
+                                "notice, info, debug\n", optarg);
+                return -1;
+            }
+            break;
+        case 't':
+            if (!log_target_parse(optarg, &o->log_target)) {
+                fprintf(stderr, "dmd: --log-target: '%s' is not one of journal, stderr, "
+                                "auto\n", optarg);
+                return -1;
+            }
+            break;
+        case 'f':
+            o->foreground = true;
+            break;
+        case 'V':
+            printf("dmd %s\n", DMD_VERSION);
+            return 1;
+        case 'h':
+            usage(stdout);
+            return 1;
+        default:
+            fprintf(stderr, "Try 'dmd --help'.\n");
+            return -1;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "dmd: unexpected argument '%s'\nTry 'dmd --help'.\n", argv[optind]);
+        return -1;
+    }
+    if (o->config == NULL) {
+        fprintf(stderr, "dmd: --config FILE is required\nTry 'dmd --help'.\n");
+        return -1;
+    }
+    if (!o->check_config && o->domid == 0) {
+        fprintf(stderr, "dmd: --domid N is required\nTry 'dmd --help'.\n");
+        return -1;
+    }
+    return 0;
+}
+
+static void describe_config(const struct dmd_config *cfg)
+{
+    printf("%s: valid: arch %s, bufioreq %s, %zu device(s)\n", cfg->path,
+           config_arch_name(cfg->arch), cfg->bufioreq ? "atomic" : "off", cfg->ndevs);
+    for (size_t i = 0; i < cfg->ndevs; i++) {
+        const struct dev_config *dc = &cfg->devs[i];
+        char irq[32];
+
+        irq_spec_format(&dc->irq, irq, sizeof(irq));
+        if (dc->attach.kind == ATTACH_PCI)
+            printf("  %s: %s at pci %02x:%02x.%x, irq %s\n", dc->name, dc->type->name,
+                   dc->attach.pci.bus, dc->attach.pci.dev, dc->attach.pci.fn, irq);
+        else
+            printf("  %s: %s at %s %#llx-%#llx, irq %s\n", dc->name, dc->type->name,
+                   dc->attach.kind == ATTACH_PORT ? "port" : "mmio",
+                   (unsigned long long)dc->attach.base,
+                   (unsigned long long)(dc->attach.base + dc->size - 1), irq);
+    }
+}
+
+/* A stdio backend needs the terminal dmd was started on. */
+static bool config_uses_stdio(const struct dmd_config *cfg)
+{
+    for (size_t i = 0; i < cfg->ndevs; i++) {
+        const struct dev_param *p = cfg->devs[i].type->params;
+        for (size_t k = 0; p != NULL && p[k].key != NULL; k++)
+            if (p[k].kind == PARAM_CHARDEV && cfg->devs[i].params[k].set &&
+                cfg->devs[i].params[k].chr.kind == CHARDEV_STDIO)
+                return true;
+    }
+    return false;
+}
+
+/*
+ * Detach from the terminal.  The parent waits until the child reports it is
+ * ready (a 0 byte on the pipe) or failed (its exit code, or the pipe closing
+ * because it died), so `dmd ...` still returns a meaningful status.
+ */
+static int daemonize(int *ready_fd)
+{
+    int p[2], null;
+    pid_t pid;
+
+    if (pipe2(p, O_CLOEXEC) < 0) {
+        log_err("pipe: %s", strerror(errno));
+        return -1;
+    }
+    pid = fork();
+    if (pid < 0) {
+        log_err("fork: %s", strerror(errno));
+        return -1;
+    }
+    if (pid > 0) {
+        unsigned char status = EXIT_STARTUP;
+        int ws;
+
+        close(p[1]);
+        if (read(p[0], &status, 1) == 1)
+            _exit(status);
+        if (waitpid(pid, &ws, 0) == pid && WIFEXITED(ws))
+            _exit(WEXITSTATUS(ws));
+        _exit(EXIT_STARTUP);
+    }
+    close(p[0]);
+    *ready_fd = p[1];
+    if (setsid() < 0)
+        log_warn("setsid: %s", strerror(errno));
+    if (chdir("/") < 0)
+        log_warn("chdir /: %s", strerror(errno));
+    null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (null >= 0) {
+        dup2(null, STDIN_FILENO);
+        dup2(null, STDOUT_FILENO);
+        dup2(null, STDERR_FILENO);
+        if (null > STDERR_FILENO)
+            close(null);
+    }
+    return 0;
+}
+
+static void report_to_parent(struct dmd *d, unsigned char status)
+{
+    if (d->ready_fd < 0)
+        return;
+    if (write(d->ready_fd, &status, 1) != 1)
+        log_warn("cannot report start-up status to the parent process: %s", strerror(errno));
+    close(d->ready_fd);
+    d->ready_fd = -1;
+}
+
+static int check_vcpus(struct dmd *d, unsigned *nr)
+{
+    if (dmop_nr_vcpus(&d->xen, nr) < 0)
+        return -1;
+    if (*nr == 0 || *nr > IOREQ_MAX_VCPUS) {
+        log_err("domain %u reports %u vCPUs; one ioreq page serves 1 to %zu", d->xen.domid,
+                *nr, (size_t)IOREQ_MAX_VCPUS);
+        return -1;
+    }
+    return 0;
+}
+
+/* The start-up ladder.  On failure the caller runs teardown(). */
+static int start(struct dmd *d)
+{
+    unsigned nr_vcpus;
+
+    if (dmop_open(&d->xen, (domid_t)d->opt->domid) < 0)
+        return -1;
+    d->xen_open = true;
+    if (check_vcpus(d, &nr_vcpus) < 0)
+        return -1;
+    if (dmop_create_server(&d->xen, d->cfg.bufioreq) < 0)
+        return -1;
+    if (dmop_map_ioreq_pages(&d->xen, &d->pages) < 0)
+        return -1;
+    d->space = iospace_new();
+    if (d->space == NULL) {
+        log_err("out of memory");
+        return -1;
+    }
+    if (devices_create(&d->devices, &d->cfg, d->loop, &d->xen, d->space) < 0)
+        return -1;
+    if (dmop_set_server_state(&d->xen, true) < 0)
+        return -1;
+    d->enabled = true;
+    if (ioreq_loop_init(&d->io, d->loop, &d->xen, &d->pages, nr_vcpus, d->space,
+                        d->devices) < 0) {
+        log_err("out of memory");
+        return -1;
+    }
+    d->io_ready = true;
+    if (ioreq_loop_bind(&d->io) < 0)
+        return -1;
+    /* Notifications sent before a port was bound are lost: look. */
+    ioreq_loop_sweep(&d->io, "start-up");
+    if (dmop_restrict(&d->xen) < 0)
+        return -1;
+    log_info("ready: serving domain %u with %zu device(s) on %u vCPU(s)", d->xen.domid,
+             devices_count(d->devices), nr_vcpus);
+    sd_notifyf(0, "READY=1\nSTATUS=serving domain %u: ioreq server %u, %zu device(s)",
+               d->xen.domid, d->xen.server, devices_count(d->devices));
+    report_to_parent(d, EXIT_OK);
+    return 0;
+}
+
+static void teardown(struct dmd *d)
+{
+    if (d->enabled) {
+        dmop_set_server_state(&d->xen, false);
+        d->enabled = false;
+        /* Requests Xen sent before the disable still wait for an answer. */
+        if (d->io_ready)
+            ioreq_loop_sweep(&d->io, "shutdown");
+    }
+    devices_destroy(d->devices);
+    d->devices = NULL;
+    if (d->xen_open) {
+        dmop_destroy_server(&d->xen);
+        dmop_unmap_ioreq_pages(&d->xen, &d->pages);
+    }
+    if (d->io_ready) {
+        ioreq_loop_unbind(&d->io);
+        ioreq_loop_fini(&d->io);
+        d->io_ready = false;
+    }
+    iospace_free(d->space);
+    d->space = NULL;
+    if (d->xen_open)
+        dmop_close(&d->xen);
+    d->xen_open = false;
+}
+
+static void on_stop_signal(struct ev_loop *loop, ev_signal *w, int revents)
+{
+    (void)revents;
+    log_notice("received %s; stopping", w->signum == SIGTERM ? "SIGTERM" : "SIGINT");
+    ev_break(loop, EVBREAK_ALL);
+}
+
+static int serve(struct dmd *d)
+{
+    ev_signal sigterm, sigint;
+    int rc = EXIT_STARTUP;
+
+    /* Before anything is created, so a stop request never kills us midway
+     * through start-up and leaks an ioreq server. */
+    ev_signal_init(&sigterm, on_stop_signal, SIGTERM);
+    ev_signal_init(&sigint, on_stop_signal, SIGINT);
+    ev_signal_start(d->loop, &sigterm);
+    ev_signal_start(d->loop, &sigint);
+    signal(SIGPIPE, SIG_IGN); /* a socket peer leaving is not fatal */
+
+    if (start(d) == 0) {
+        rc = ioreq_loop_run(&d->io) == 0 ? EXIT_OK : EXIT_RUNTIME;
+        sd_notify(0, "STOPPING=1");
+    } else {
+        log_err("start-up failed; undoing what was set up");
+        report_to_parent(d, EXIT_STARTUP);
+    }
+    teardown(d);
+    ev_signal_stop(d->loop, &sigterm);
+    ev_signal_stop(d->loop, &sigint);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    struct options opt = { .log_level = LOG_INFO, .log_target = LOG_TARGET_AUTO };
+    struct dmd d = { .opt = &opt, .ready_fd = -1 };
+    int rc;
+
+    rc = parse_args(argc, argv, &opt);
+    if (rc != 0)
+        return rc > 0 ? EXIT_OK : EXIT_USAGE;
+    /* Config problems are for the person who started us: stderr unless
+     * the journal was asked for explicitly. */
+    log_init(opt.log_target == LOG_TARGET_JOURNAL ? LOG_TARGET_JOURNAL : LOG_TARGET_STDERR,
+             opt.log_level);
+    if (config_load(opt.config, &d.cfg) < 0) {
+        log_err("%s: configuration is invalid", opt.config);
+        return EXIT_CONFIG;
+    }
+    if (opt.check_config) {
+        describe_config(&d.cfg);
+        config_free(&d.cfg);
+        return EXIT_OK;
+    }
+    if (!opt.foreground && config_uses_stdio(&d.cfg)) {
+        log_err("%s: a stdio backend needs --foreground (a daemon has no terminal)",
+                opt.config);
+        config_free(&d.cfg);
+        return EXIT_CONFIG;
+    }
+    if (!opt.foreground && daemonize(&d.ready_fd) < 0) {
+        config_free(&d.cfg);
+        return EXIT_STARTUP;
+    }
+    log_init(opt.log_target == LOG_TARGET_AUTO && !opt.foreground ? LOG_TARGET_JOURNAL
+                                                                  : opt.log_target,
+             opt.log_level);
+    log_set_domid((int)opt.domid);
+    d.loop = ev_default_loop(EVFLAG_AUTO);
+    if (d.loop == NULL) {
+        log_err("cannot initialise libev");
+        config_free(&d.cfg);
+        return EXIT_STARTUP;
+    }
+    rc = serve(&d);
+    ev_loop_destroy(d.loop);
+    config_free(&d.cfg);
+    return rc;
+}
