@@ -1,0 +1,1298 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Loading the INI configuration (schema in config.h).
+ *
+ * Three phases, so that every problem is reported and nothing depends on the
+ * order of keys in a section:
+ *  1. read: inih splits the file into sections and `key = value` pairs,
+ *     kept as text with their line numbers (struct ini_section);
+ *  2. interpret: each section goes to its handler ([dmd] or a device), which
+ *     turns the text into typed values and applies the types' defaults;
+ *  3. validate: one pass per rule over all devices (windows, overlaps,
+ *     range counts, architecture, ranges Xen emulates itself).
+ *
+ * Line numbers.  Debian's inih 55 is built without INI_HANDLER_LINENO, so the
+ * handler is not told the line, and it reports neither section headers nor
+ * more than the first bad line.  dmd therefore feeds inih through its own
+ * reader (ini_parse_stream), which hands over exactly one physical line per
+ * call and counts them.  inih finishes a line before asking for the next,
+ * so that count is the line of every callback.  The reader also sees each
+ * line before inih does: it records section headers itself (an empty
+ * section would otherwise go unnoticed) and notices key lines that produced
+ * no callback, i.e. that inih rejected, so all syntax errors are reported.
+ * inih's own settings are left alone: `;` starts a comment at the start of a
+ * line or, after whitespace, inside one; `#` only at the start of a line.
+ *
+ * Messages come out phase by phase (syntax, then values, then validation),
+ * each naming its line, so they are not always in line order.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <ini.h>
+#include <xen/xen.h>
+#include <xen/hvm/hvm_op.h>
+
+#include "devices/device.h"
+#include "log.h"
+
+/* A section name names the device in every log line: keep it short. */
+#define SECTION_NAME_MAX 63
+/* Longest message text, before "PATH:LINE: " is prepended. */
+#define MSG_MAX 1024
+#define PORT_LAST 0xffffu
+
+/* ------------------------------------------------------------------------
+ * Phase 1: the file as text
+ */
+
+struct ini_entry {
+    char *key;
+    char *value;
+    int line;
+};
+
+struct ini_section {
+    char *name;
+    int line; /* of the [header] */
+    struct ini_entry *entries;
+    size_t nentries;
+};
+
+/* What the reader made of the line inih is working on. */
+enum line_kind { LINE_BLANK, LINE_SECTION, LINE_CONTINUATION, LINE_KEY };
+
+/* Per device, beside cfg.devs: what the validation passes may rely on. */
+struct dev_state {
+    bool usable;          /* its section had no error: size is known */
+    bool placed;          /* check_windows() accepted [first, last] */
+    uint64_t first, last; /* port or address range; PCI: the SBDF */
+};
+
+struct loader {
+    const char *path;
+    int errors;
+
+    /* Phase 1. */
+    FILE *file;
+    int read_errno;      /* from a failed getc(), 0 if none */
+    int line;            /* physical line inih is working on */
+    enum line_kind kind;
+    bool got_key;        /* inih called the handler for this line */
+    bool key_in_section; /* inih would take an indented line as continuation */
+    bool in_bad_section; /* the last header was broken: drop its keys */
+    struct ini_section *secs;
+    size_t nsecs;
+
+    /* Phases 2 and 3. */
+    struct dmd_config cfg;
+    struct dev_state *state; /* parallel to cfg.devs */
+    int arch_line, bufioreq_line; /* 0: not set in the file */
+};
+
+__attribute__((format(printf, 4, 0)))
+static void report(const struct loader *ld, int prio, int line, const char *fmt, va_list ap)
+{
+    char msg[MSG_MAX];
+
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    if (line > 0)
+        log_emit(prio, NULL, "%s:%d: %s", ld->path, line, msg);
+    else
+        log_emit(prio, NULL, "%s: %s", ld->path, msg);
+}
+
+/* line 0: about the whole file. */
+__attribute__((format(printf, 3, 4)))
+static void cfg_error(struct loader *ld, int line, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    report(ld, LOG_ERR, line, fmt, ap);
+    va_end(ap);
+    ld->errors++;
+}
+
+__attribute__((format(printf, 3, 4)))
+static void cfg_warn(struct loader *ld, int line, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    report(ld, LOG_WARNING, line, fmt, ap);
+    va_end(ap);
+}
+
+/* Append `word` to a ", "-separated list in buf. */
+static void list_add(char *buf, size_t len, const char *word)
+{
+    size_t used = strlen(buf);
+
+    snprintf(buf + used, len - used, "%s%s", used > 0 ? ", " : "", word);
+}
+
+static void add_section(struct loader *ld, const char *name, size_t len)
+{
+    struct ini_section *secs = reallocarray(ld->secs, ld->nsecs + 1, sizeof(*secs));
+    char *copy = strndup(name, len);
+
+    if (secs != NULL)
+        ld->secs = secs;
+    if (secs == NULL || copy == NULL) {
+        free(copy);
+        cfg_error(ld, ld->line, "out of memory");
+        ld->in_bad_section = true;
+        return;
+    }
+    secs[ld->nsecs++] = (struct ini_section){ .name = copy, .line = ld->line };
+    ld->in_bad_section = false;
+}
+
+static void add_entry(struct loader *ld, struct ini_section *sec, const char *key,
+                      const char *value)
+{
+    struct ini_entry *entries = reallocarray(sec->entries, sec->nentries + 1, sizeof(*entries));
+    char *k = strdup(key), *v = strdup(value);
+
+    if (entries != NULL)
+        sec->entries = entries;
+    if (entries == NULL || k == NULL || v == NULL) {
+        free(k);
+        free(v);
+        cfg_error(ld, ld->line, "out of memory");
+        return;
+    }
+    entries[sec->nentries++] = (struct ini_entry){ .key = k, .value = v, .line = ld->line };
+}
+
+static void free_sections(struct loader *ld)
+{
+    for (size_t i = 0; i < ld->nsecs; i++) {
+        for (size_t j = 0; j < ld->secs[i].nentries; j++) {
+            free(ld->secs[i].entries[j].key);
+            free(ld->secs[i].entries[j].value);
+        }
+        free(ld->secs[i].entries);
+        free(ld->secs[i].name);
+    }
+    free(ld->secs);
+    ld->secs = NULL;
+    ld->nsecs = 0;
+}
+
+static bool section_name_valid(const char *name, size_t len)
+{
+    if (len == 0 || len > SECTION_NAME_MAX)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)name[i];
+        if (!isalnum(c) && c != '_' && c != '-' && c != '.')
+            return false;
+    }
+    return true;
+}
+
+/* `p` points at the '[' of a header line. */
+static void start_section(struct loader *ld, const char *p)
+{
+    const char *close = strchr(p, ']'), *name = p + 1, *rest;
+    size_t len;
+
+    ld->in_bad_section = true;
+    if (close == NULL) {
+        cfg_error(ld, ld->line, "section header without a closing `]`");
+        return;
+    }
+    ld->key_in_section = false; /* inih forgets the previous key here */
+    while (name < close && isspace((unsigned char)*name))
+        name++;
+    len = (size_t)(close - name);
+    while (len > 0 && isspace((unsigned char)name[len - 1]))
+        len--;
+    for (rest = close + 1; isspace((unsigned char)*rest); rest++)
+        ;
+    if (*rest != '\0' && *rest != ';' && *rest != '#') {
+        cfg_error(ld, ld->line, "unexpected text after the section header's `]`");
+        return;
+    }
+    if (!section_name_valid(name, len)) {
+        cfg_error(ld, ld->line,
+                  "section name `%.*s` must be 1 to %d letters, digits, `_`, `-` or `.`",
+                  (int)len, name, SECTION_NAME_MAX);
+        return;
+    }
+    add_section(ld, name, len);
+}
+
+/* Mirrors inih's order of tests on a line (comment, continuation, section). */
+static void classify_line(struct loader *ld, const char *text)
+{
+    const char *p = text;
+
+    ld->got_key = false;
+    if (ld->line == 1 && strncmp(p, "\xef\xbb\xbf", 3) == 0)
+        p += 3; /* inih skips a UTF-8 byte order mark */
+    while (isspace((unsigned char)*p))
+        p++;
+    if (*p == '\0' || *p == ';' || *p == '#') {
+        ld->kind = LINE_BLANK;
+    } else if (p > text && ld->key_in_section) {
+        ld->kind = LINE_CONTINUATION;
+        cfg_error(ld, ld->line,
+                  "indented line: the INI parser would append it to the previous "
+                  "key's value; remove the leading whitespace");
+    } else if (*p == '[') {
+        ld->kind = LINE_SECTION;
+        start_section(ld, p);
+    } else {
+        ld->kind = LINE_KEY;
+    }
+}
+
+/* inih calls the handler for every key line it accepts. */
+static void finish_line(struct loader *ld)
+{
+    if (ld->kind == LINE_KEY && !ld->got_key)
+        cfg_error(ld, ld->line, "expected `key = value`, `[section]` or a comment");
+    ld->kind = LINE_BLANK;
+}
+
+/*
+ * inih's reader: one physical line per call, ending in '\n'.  A line that
+ * does not fit inih's buffer (num) or holds a NUL byte is reported and
+ * replaced by an empty one, rather than split or cut by the parser.
+ */
+static char *read_line(char *str, int num, void *stream)
+{
+    struct loader *ld = stream;
+    size_t room = (size_t)num - 2, len = 0; /* keep space for "\n\0" */
+    bool too_long = false, nul = false;
+    int c;
+
+    finish_line(ld);
+    while ((c = getc(ld->file)) != EOF && c != '\n') {
+        if (c == '\0')
+            nul = true;
+        else if (len < room)
+            str[len++] = (char)c;
+        else
+            too_long = true;
+    }
+    if (c == EOF && ferror(ld->file))
+        ld->read_errno = errno;
+    if (c == EOF && len == 0 && !too_long && !nul)
+        return NULL;
+    ld->line++;
+    if (too_long)
+        cfg_error(ld, ld->line, "line is longer than %zu characters, the INI parser's limit",
+                  room);
+    else if (nul)
+        cfg_error(ld, ld->line, "line contains a NUL byte");
+    if (too_long || nul)
+        len = 0;
+    str[len++] = '\n';
+    str[len] = '\0';
+    classify_line(ld, str);
+    return str;
+}
+
+static int on_key(void *user, const char *section, const char *name, const char *value)
+{
+    struct loader *ld = user;
+
+    (void)section; /* read_line() tracks sections itself, see the top */
+    if (ld->kind == LINE_CONTINUATION)
+        return 1; /* already reported */
+    ld->got_key = true;
+    ld->key_in_section = true;
+    if (ld->in_bad_section)
+        return 1; /* its header was reported; its keys mean nothing */
+    if (ld->nsecs == 0)
+        cfg_error(ld, ld->line, "`%s` is outside any section; put it under [dmd] or a "
+                  "device's [NAME]", name);
+    else if (*name == '\0')
+        cfg_error(ld, ld->line, "missing key name before `=`");
+    else
+        add_entry(ld, &ld->secs[ld->nsecs - 1], name, value);
+    return 1; /* errors are counted in ld: let inih go on */
+}
+
+/* false when the file could not be opened or read. */
+static bool read_file(struct loader *ld)
+{
+    bool ok = true;
+    int rc;
+
+    ld->file = fopen(ld->path, "re");
+    if (ld->file == NULL) {
+        cfg_error(ld, 0, "cannot open: %s", strerror(errno));
+        return false;
+    }
+    rc = ini_parse_stream(read_line, ld, on_key, ld);
+    finish_line(ld);
+    if (ld->read_errno != 0) {
+        cfg_error(ld, 0, "read error: %s", strerror(ld->read_errno));
+        ok = false;
+    } else if (rc == -2)
+        cfg_error(ld, 0, "out of memory");
+    else if (rc > 0 && ld->errors == 0)
+        cfg_error(ld, rc, "syntax error"); /* a rejection the reader did not foresee */
+    fclose(ld->file);
+    ld->file = NULL;
+    return ok;
+}
+
+/* ------------------------------------------------------------------------
+ * Phase 2: values.  Parsers return NULL on success or what is wrong with
+ * the text, phrased to follow "`key` = `text` ".
+ */
+
+static const char *parse_number(const char *text, uint64_t *out)
+{
+    unsigned long long v;
+    char *end;
+
+    if (text[0] == '-')
+        return "is negative";
+    if (!isdigit((unsigned char)text[0]))
+        return "is not a number (write decimal, 0x hex or 0-prefixed octal)";
+    errno = 0;
+    v = strtoull(text, &end, 0);
+    if (*end != '\0')
+        return "is not a number (write decimal, 0x hex or 0-prefixed octal)";
+    if (errno == ERANGE)
+        return "does not fit in 64 bits";
+    *out = v;
+    return NULL;
+}
+
+/* Index of text in a NULL-terminated list, or -1. */
+static int choice_index(const char *const *choices, const char *text)
+{
+    for (int i = 0; choices != NULL && choices[i] != NULL; i++)
+        if (strcmp(choices[i], text) == 0)
+            return i;
+    return -1;
+}
+
+static void choices_list(const char *const *choices, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    for (size_t i = 0; choices != NULL && choices[i] != NULL; i++)
+        list_add(buf, len, choices[i]);
+}
+
+/* Up to `max_digits` hex digits at *p, advancing *p; false if none. */
+static bool parse_hex_field(const char **p, int max_digits, unsigned *out)
+{
+    const char *s = *p;
+    unsigned v = 0;
+    int n = 0;
+
+    for (; n < max_digits && isxdigit((unsigned char)*s); n++, s++)
+        v = v * 16 + (unsigned)(isdigit((unsigned char)*s) ? *s - '0'
+                                                           : tolower((unsigned char)*s) - 'a' + 10);
+    *p = s;
+    *out = v;
+    return n > 0;
+}
+
+static const char *parse_pci(const char *text, struct pci_addr *out)
+{
+    static const char format[] = "is not a PCI address (write BB:DD.F in hex, as in 00:05.0)";
+    unsigned bus, dev, fn;
+    const char *p = text;
+
+    if (!parse_hex_field(&p, 2, &bus) || *p++ != ':' || !parse_hex_field(&p, 2, &dev) ||
+        *p++ != '.' || !parse_hex_field(&p, 1, &fn) || *p != '\0')
+        return format;
+    if (dev > 0x1f)
+        return "has a device number above 0x1f";
+    if (fn > 7)
+        return "has a function number above 7";
+    *out = (struct pci_addr){ .bus = (uint8_t)bus, .dev = (uint8_t)dev, .fn = (uint8_t)fn };
+    return NULL;
+}
+
+static const char *parse_irq(const char *text, struct irq_spec *out)
+{
+    static const struct {
+        const char *word;
+        enum irq_kind kind;
+    } words[] = { { "none", IRQ_NONE }, { "intx", IRQ_INTX }, { "msi", IRQ_MSI } };
+    uint64_t n;
+
+    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+        if (strcmp(text, words[i].word) == 0) {
+            *out = (struct irq_spec){ .kind = words[i].kind };
+            return NULL;
+        }
+    }
+    if (strncmp(text, "isa:", 4) == 0) {
+        if (parse_number(text + 4, &n) != NULL || n > 15)
+            return "is not an ISA interrupt (isa:0 to isa:15)";
+        *out = (struct irq_spec){ .kind = IRQ_ISA, .num = (uint32_t)n };
+        return NULL;
+    }
+    if (strncmp(text, "spi:", 4) == 0) {
+        if (parse_number(text + 4, &n) != NULL || n < 32 || n > 1019)
+            return "is not a GIC SPI (spi:32 to spi:1019)";
+        *out = (struct irq_spec){ .kind = IRQ_SPI, .num = (uint32_t)n };
+        return NULL;
+    }
+    return "is not an interrupt line (write isa:N, spi:N, intx, msi or none)";
+}
+
+/* Device-specific keys, one parser per kind; `why` gets the problem. */
+typedef bool param_parser(const struct dev_param *p, const char *text,
+                          struct param_value *v, char *why, size_t len);
+
+static bool param_u64(const struct dev_param *p, const char *text, struct param_value *v,
+                      char *why, size_t len)
+{
+    const char *bad = parse_number(text, &v->num);
+
+    if (bad != NULL) {
+        snprintf(why, len, "%s", bad);
+        return false;
+    }
+    if (v->num < p->min || v->num > p->max) {
+        snprintf(why, len, "is out of range (%" PRIu64 " to %" PRIu64 ")", p->min, p->max);
+        return false;
+    }
+    return true;
+}
+
+static bool param_bool(const struct dev_param *p, const char *text, struct param_value *v,
+                       char *why, size_t len)
+{
+    static const struct {
+        const char *word;
+        bool value;
+    } words[] = {
+        { "true", true }, { "yes", true }, { "on", true },   { "1", true },
+        { "false", false }, { "no", false }, { "off", false }, { "0", false },
+    };
+
+    (void)p;
+    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+        if (strcasecmp(text, words[i].word) == 0) {
+            v->num = words[i].value;
+            return true;
+        }
+    }
+    snprintf(why, len, "is not a boolean (true/false, yes/no, on/off, 1/0)");
+    return false;
+}
+
+static bool param_string(const struct dev_param *p, const char *text, struct param_value *v,
+                         char *why, size_t len)
+{
+    (void)p;
+    if (text[0] == '\0') {
+        snprintf(why, len, "is empty");
+        return false;
+    }
+    v->str = strdup(text);
+    if (v->str == NULL) {
+        snprintf(why, len, "cannot be stored: out of memory");
+        return false;
+    }
+    return true;
+}
+
+static bool param_enum(const struct dev_param *p, const char *text, struct param_value *v,
+                       char *why, size_t len)
+{
+    char choices[MSG_MAX / 2];
+    int i = choice_index(p->choices, text);
+
+    if (i < 0) {
+        choices_list(p->choices, choices, sizeof(choices));
+        snprintf(why, len, "is not one of: %s", choices);
+        return false;
+    }
+    v->num = (uint64_t)i;
+    return true;
+}
+
+static bool param_chardev(const struct dev_param *p, const char *text, struct param_value *v,
+                          char *why, size_t len)
+{
+    const char *bad = chardev_spec_parse(text, &v->chr);
+
+    (void)p;
+    if (bad != NULL) {
+        snprintf(why, len, "is not a backend: %s", bad);
+        return false;
+    }
+    return true;
+}
+
+static param_parser *const param_parsers[] = {
+    [PARAM_U64] = param_u64,       [PARAM_BOOL] = param_bool, [PARAM_STRING] = param_string,
+    [PARAM_ENUM] = param_enum,     [PARAM_CHARDEV] = param_chardev,
+};
+
+static bool param_parse(const struct dev_param *p, const char *text, struct param_value *v,
+                        char *why, size_t len)
+{
+    if ((size_t)p->kind >= sizeof(param_parsers) / sizeof(param_parsers[0])) {
+        snprintf(why, len, "has a kind dmd does not know (a bug in the device table)");
+        return false;
+    }
+    if (!param_parsers[p->kind](p, text, v, why, len))
+        return false;
+    v->set = true;
+    return true;
+}
+
+static size_t param_count(const struct device_type *type)
+{
+    size_t n = 0;
+
+    while (type->params != NULL && type->params[n].key != NULL)
+        n++;
+    return n;
+}
+
+static int param_index(const struct device_type *type, const char *key)
+{
+    size_t n = param_count(type);
+
+    for (size_t i = 0; i < n && i < DEV_MAX_PARAMS; i++)
+        if (strcmp(type->params[i].key, key) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* ------------------------------------------------------------------------
+ * Phase 2: sections
+ */
+
+static const char *const attach_keys[] = {
+    [ATTACH_NONE] = "none", [ATTACH_PORT] = "port", [ATTACH_MMIO] = "mmio", [ATTACH_PCI] = "pci",
+};
+
+static void bad_value(struct loader *ld, const struct ini_section *sec,
+                      const struct ini_entry *e, const char *why)
+{
+    cfg_error(ld, e->line, "[%s] `%s` = `%s` %s", sec->name, e->key, e->value, why);
+}
+
+static bool number_value(struct loader *ld, const struct ini_section *sec,
+                         const struct ini_entry *e, uint64_t *out)
+{
+    const char *why = parse_number(e->value, out);
+
+    if (why != NULL)
+        bad_value(ld, sec, e, why);
+    return why == NULL;
+}
+
+/* A later entry with the same key as an earlier one is reported, skipped. */
+static bool is_duplicate(struct loader *ld, const struct ini_section *sec, size_t i)
+{
+    for (size_t j = 0; j < i; j++) {
+        if (strcmp(sec->entries[j].key, sec->entries[i].key) == 0) {
+            cfg_error(ld, sec->entries[i].line, "[%s] duplicate key `%s` (first set on line %d)",
+                      sec->name, sec->entries[i].key, sec->entries[j].line);
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool has_value(struct loader *ld, const struct ini_section *sec, const struct ini_entry *e)
+{
+    if (e->value[0] != '\0')
+        return true;
+    cfg_error(ld, e->line, "[%s] `%s` has no value", sec->name, e->key);
+    return false;
+}
+
+static void unknown_key(struct loader *ld, const struct ini_section *sec,
+                        const struct ini_entry *e, const char *valid)
+{
+    cfg_error(ld, e->line, "[%s] unknown key `%s`; valid keys: %s", sec->name, e->key, valid);
+}
+
+/* [dmd] */
+
+static void set_arch(struct loader *ld, const struct ini_section *sec, const struct ini_entry *e)
+{
+    static const char *const names[] = { [DMD_ARCH_X86] = "x86", [DMD_ARCH_ARM] = "arm", NULL };
+    int i = choice_index(names, e->value);
+
+    if (i < 0) {
+        bad_value(ld, sec, e, "is not an architecture (x86 or arm)");
+        return;
+    }
+    ld->cfg.arch = i == DMD_ARCH_ARM ? DMD_ARCH_ARM : DMD_ARCH_X86;
+    ld->arch_line = e->line;
+}
+
+static void set_bufioreq(struct loader *ld, const struct ini_section *sec,
+                         const struct ini_entry *e)
+{
+    if (strcmp(e->value, "atomic") == 0) {
+        ld->cfg.bufioreq = HVM_IOREQSRV_BUFIOREQ_ATOMIC;
+    } else if (strcmp(e->value, "off") == 0) {
+        ld->cfg.bufioreq = HVM_IOREQSRV_BUFIOREQ_OFF;
+    } else {
+        bad_value(ld, sec, e, "is not atomic or off");
+        return;
+    }
+    ld->bufioreq_line = e->line;
+}
+
+static const struct dmd_key {
+    const char *key;
+    void (*set)(struct loader *ld, const struct ini_section *sec, const struct ini_entry *e);
+} dmd_keys[] = {
+    { "arch", set_arch },
+    { "bufioreq", set_bufioreq },
+};
+
+#define N_DMD_KEYS (sizeof(dmd_keys) / sizeof(dmd_keys[0]))
+
+static void load_dmd_section(struct loader *ld, const struct ini_section *sec)
+{
+    char valid[MSG_MAX / 2] = "";
+
+    for (size_t k = 0; k < N_DMD_KEYS; k++)
+        list_add(valid, sizeof(valid), dmd_keys[k].key);
+    for (size_t i = 0; i < sec->nentries; i++) {
+        const struct ini_entry *e = &sec->entries[i];
+        size_t k = 0;
+
+        if (is_duplicate(ld, sec, i) || !has_value(ld, sec, e))
+            continue;
+        while (k < N_DMD_KEYS && strcmp(dmd_keys[k].key, e->key) != 0)
+            k++;
+        if (k == N_DMD_KEYS)
+            unknown_key(ld, sec, e, valid);
+        else
+            dmd_keys[k].set(ld, sec, e);
+    }
+}
+
+/* Device sections: the keys every device has. */
+
+static bool claim_attach(struct loader *ld, const struct ini_section *sec,
+                         struct dev_config *dc, const struct ini_entry *e, enum attach_kind kind)
+{
+    if (dc->attach.kind != ATTACH_NONE) {
+        cfg_error(ld, e->line,
+                  "[%s] `%s`: the device is already attached with `%s` on line %d; "
+                  "give exactly one of port, mmio, pci",
+                  sec->name, e->key, attach_keys[dc->attach.kind], dc->attach.line);
+        return false;
+    }
+    dc->attach.kind = kind;
+    dc->attach.line = e->line;
+    return true;
+}
+
+static void set_port(struct loader *ld, const struct ini_section *sec, struct dev_config *dc,
+                     const struct ini_entry *e)
+{
+    uint64_t v;
+
+    if (!claim_attach(ld, sec, dc, e, ATTACH_PORT) || !number_value(ld, sec, e, &v))
+        return;
+    if (v > PORT_LAST)
+        bad_value(ld, sec, e, "is above the last I/O port 0xffff");
+    else
+        dc->attach.base = v;
+}
+
+static void set_mmio(struct loader *ld, const struct ini_section *sec, struct dev_config *dc,
+                     const struct ini_entry *e)
+{
+    uint64_t v;
+
+    if (claim_attach(ld, sec, dc, e, ATTACH_MMIO) && number_value(ld, sec, e, &v))
+        dc->attach.base = v;
+}
+
+static void set_pci(struct loader *ld, const struct ini_section *sec, struct dev_config *dc,
+                    const struct ini_entry *e)
+{
+    const char *why;
+
+    if (!claim_attach(ld, sec, dc, e, ATTACH_PCI))
+        return;
+    why = parse_pci(e->value, &dc->attach.pci);
+    if (why != NULL)
+        bad_value(ld, sec, e, why);
+}
+
+static void set_irq(struct loader *ld, const struct ini_section *sec, struct dev_config *dc,
+                    const struct ini_entry *e)
+{
+    const char *why = parse_irq(e->value, &dc->irq);
+
+    if (why != NULL)
+        bad_value(ld, sec, e, why);
+    else
+        dc->irq_line = e->line;
+}
+
+static const struct dev_key {
+    const char *key;
+    void (*set)(struct loader *ld, const struct ini_section *sec, struct dev_config *dc,
+                const struct ini_entry *e);
+} dev_keys[] = {
+    { "type", NULL }, /* read before the others, by find_type() */
+    { "port", set_port },
+    { "mmio", set_mmio },
+    { "pci", set_pci },
+    { "irq", set_irq },
+};
+
+#define N_DEV_KEYS (sizeof(dev_keys) / sizeof(dev_keys[0]))
+
+static const struct ini_entry *find_entry(const struct ini_section *sec, const char *key)
+{
+    for (size_t i = 0; i < sec->nentries; i++)
+        if (strcmp(sec->entries[i].key, key) == 0)
+            return &sec->entries[i];
+    return NULL;
+}
+
+static void known_types(char *buf, size_t len)
+{
+    buf[0] = '\0';
+    for (size_t i = 0; device_types[i] != NULL; i++)
+        list_add(buf, len, device_types[i]->name);
+}
+
+/* A device table mistake dmd can report instead of tripping over. */
+static const char *type_table_problem(const struct device_type *type)
+{
+    if (param_count(type) > DEV_MAX_PARAMS)
+        return "declares more keys than DEV_MAX_PARAMS";
+    if (type->window_size == NULL)
+        return "has no window_size()";
+    return NULL;
+}
+
+static const struct device_type *find_type(struct loader *ld, const struct ini_section *sec)
+{
+    const struct ini_entry *e = find_entry(sec, "type");
+    const struct device_type *type;
+    char types[MSG_MAX / 2];
+    const char *bug;
+
+    known_types(types, sizeof(types));
+    if (e == NULL) {
+        cfg_error(ld, sec->line, "[%s] has no `type`; known types: %s", sec->name, types);
+        return NULL;
+    }
+    if (e->value[0] == '\0')
+        return NULL; /* reported as a key without value */
+    type = device_type_find(e->value);
+    if (type == NULL) {
+        cfg_error(ld, e->line, "[%s] `type` = `%s` is not a known device type; known types: %s",
+                  sec->name, e->value, types);
+        return NULL;
+    }
+    bug = type_table_problem(type);
+    if (bug != NULL) {
+        cfg_error(ld, e->line, "[%s] device type %s %s: this is a bug in dmd's device table",
+                  sec->name, type->name, bug);
+        return NULL;
+    }
+    return type;
+}
+
+static void device_keys_list(const struct device_type *type, char *buf, size_t len)
+{
+    size_t n = param_count(type);
+
+    buf[0] = '\0';
+    for (size_t k = 0; k < N_DEV_KEYS; k++)
+        list_add(buf, len, dev_keys[k].key);
+    for (size_t i = 0; i < n; i++)
+        list_add(buf, len, type->params[i].key);
+}
+
+static void set_param(struct loader *ld, const struct ini_section *sec, struct dev_config *dc,
+                      size_t idx, const struct ini_entry *e)
+{
+    char why[MSG_MAX / 2];
+
+    if (!param_parse(&dc->type->params[idx], e->value, &dc->params[idx], why, sizeof(why)))
+        bad_value(ld, sec, e, why);
+    else
+        dc->params[idx].line = e->line;
+}
+
+static void load_device_key(struct loader *ld, const struct ini_section *sec,
+                            struct dev_config *dc, size_t i)
+{
+    const struct ini_entry *e = &sec->entries[i];
+    char valid[MSG_MAX / 2];
+    int idx;
+
+    if (is_duplicate(ld, sec, i) || !has_value(ld, sec, e))
+        return;
+    for (size_t k = 0; k < N_DEV_KEYS; k++) {
+        if (strcmp(dev_keys[k].key, e->key) == 0) {
+            if (dev_keys[k].set != NULL)
+                dev_keys[k].set(ld, sec, dc, e);
+            return;
+        }
+    }
+    if (dc->type == NULL)
+        return; /* without a type its own keys cannot be checked */
+    idx = param_index(dc->type, e->key);
+    if (idx >= 0) {
+        set_param(ld, sec, dc, (size_t)idx, e);
+        return;
+    }
+    device_keys_list(dc->type, valid, sizeof(valid));
+    unknown_key(ld, sec, e, valid);
+}
+
+/* Defaults are config text too; one that does not parse is dmd's bug. */
+static void apply_defaults(struct loader *ld, const struct ini_section *sec,
+                           struct dev_config *dc)
+{
+    size_t n = param_count(dc->type);
+    char why[MSG_MAX / 2];
+
+    for (size_t i = 0; i < n; i++) {
+        const struct dev_param *p = &dc->type->params[i];
+
+        if (dc->params[i].set || p->def == NULL)
+            continue;
+        if (!param_parse(p, p->def, &dc->params[i], why, sizeof(why)))
+            cfg_error(ld, sec->line,
+                      "[%s] device type %s: the built-in default `%s` = `%s` %s; "
+                      "this is a bug in dmd's device table",
+                      sec->name, dc->type->name, p->key, p->def, why);
+        dc->params[i].line = 0;
+    }
+}
+
+static bool has_attach_key(const struct ini_section *sec)
+{
+    for (int kind = ATTACH_PORT; kind <= ATTACH_PCI; kind++)
+        if (find_entry(sec, attach_keys[kind]) != NULL)
+            return true;
+    return false;
+}
+
+static void allowed_attach_list(const struct device_type *type, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    for (int kind = ATTACH_PORT; kind <= ATTACH_PCI; kind++)
+        if (type->attach & DEVICE_ATTACH(kind))
+            list_add(buf, len, attach_keys[kind]);
+}
+
+static void check_attach(struct loader *ld, const struct ini_section *sec,
+                         const struct dev_config *dc)
+{
+    char allowed[64];
+
+    allowed_attach_list(dc->type, allowed, sizeof(allowed));
+    if (dc->attach.kind == ATTACH_NONE && has_attach_key(sec))
+        return; /* there is one, but its value was reported as bad */
+    if (dc->attach.kind == ATTACH_NONE)
+        cfg_error(ld, sec->line, "[%s] has no attach point; set one of: %s", sec->name,
+                  allowed);
+    else if (!(dc->type->attach & DEVICE_ATTACH(dc->attach.kind)))
+        cfg_error(ld, dc->attach.line,
+                  "[%s] `%s`: device type %s cannot be attached that way; it accepts: %s",
+                  sec->name, attach_keys[dc->attach.kind], dc->type->name, allowed);
+}
+
+static struct dev_config *add_device(struct loader *ld, const struct ini_section *sec)
+{
+    size_t n = ld->cfg.ndevs;
+    struct dev_config *devs = reallocarray(ld->cfg.devs, n + 1, sizeof(*devs));
+    struct dev_state *state;
+
+    if (devs == NULL)
+        goto oom;
+    ld->cfg.devs = devs;
+    state = reallocarray(ld->state, n + 1, sizeof(*state));
+    if (state == NULL)
+        goto oom;
+    ld->state = state;
+    devs[n] = (struct dev_config){ .name = strdup(sec->name), .line = sec->line };
+    state[n] = (struct dev_state){ .usable = false };
+    if (devs[n].name == NULL)
+        goto oom;
+    ld->cfg.ndevs++;
+    return &devs[n];
+oom:
+    cfg_error(ld, sec->line, "out of memory");
+    return NULL;
+}
+
+static void load_device_section(struct loader *ld, const struct ini_section *sec)
+{
+    int errors = ld->errors;
+    struct dev_config *dc = add_device(ld, sec);
+
+    if (dc == NULL)
+        return;
+    dc->type = find_type(ld, sec);
+    for (size_t i = 0; i < sec->nentries; i++)
+        load_device_key(ld, sec, dc, i);
+    if (dc->type == NULL)
+        return;
+    apply_defaults(ld, sec, dc);
+    check_attach(ld, sec, dc);
+    if (ld->errors == errors) {
+        dc->size = dc->type->window_size(dc);
+        ld->state[ld->cfg.ndevs - 1].usable = true;
+    }
+}
+
+/* Sections with a meaning of their own; every other one is a device. */
+static const struct {
+    const char *name;
+    void (*load)(struct loader *ld, const struct ini_section *sec);
+} special_sections[] = {
+    { "dmd", load_dmd_section },
+};
+
+static void load_section(struct loader *ld, const struct ini_section *sec)
+{
+    for (size_t i = 0; i < sizeof(special_sections) / sizeof(special_sections[0]); i++) {
+        if (strcmp(special_sections[i].name, sec->name) == 0) {
+            special_sections[i].load(ld, sec);
+            return;
+        }
+    }
+    load_device_section(ld, sec);
+}
+
+static void load_sections(struct loader *ld)
+{
+    for (size_t i = 0; i < ld->nsecs; i++) {
+        const struct ini_section *sec = &ld->secs[i];
+        size_t j = 0;
+
+        while (strcmp(ld->secs[j].name, sec->name) != 0)
+            j++;
+        if (j < i)
+            cfg_error(ld, sec->line, "duplicate section [%s] (first defined on line %d)",
+                      sec->name, ld->secs[j].line);
+        else
+            load_section(ld, sec);
+    }
+}
+
+static void apply_dmd_defaults(struct loader *ld)
+{
+    if (ld->bufioreq_line == 0)
+        ld->cfg.bufioreq = ld->cfg.arch == DMD_ARCH_ARM ? HVM_IOREQSRV_BUFIOREQ_OFF
+                                                        : HVM_IOREQSRV_BUFIOREQ_ATOMIC;
+}
+
+/* ------------------------------------------------------------------------
+ * Phase 3: validation, one pass per rule
+ */
+
+static uint64_t pci_sbdf(struct pci_addr a)
+{
+    return (uint64_t)a.bus << 8 | (uint64_t)a.dev << 3 | a.fn;
+}
+
+static void format_window(const struct dev_config *dc, const struct dev_state *st,
+                          char *buf, size_t len)
+{
+    if (dc->attach.kind == ATTACH_PCI)
+        snprintf(buf, len, "%02x:%02x.%x", dc->attach.pci.bus, dc->attach.pci.dev,
+                 dc->attach.pci.fn);
+    else
+        snprintf(buf, len, "0x%" PRIx64 "-0x%" PRIx64, st->first, st->last);
+}
+
+/* Empty windows, windows that wrap, port windows past 0xffff. */
+static void check_windows(struct loader *ld)
+{
+    for (size_t i = 0; i < ld->cfg.ndevs; i++) {
+        const struct dev_config *dc = &ld->cfg.devs[i];
+        struct dev_state *st = &ld->state[i];
+        const char *key = attach_keys[dc->attach.kind];
+        uint64_t last = dc->attach.base + dc->size - 1;
+
+        if (!st->usable)
+            continue;
+        if (dc->size == 0) {
+            cfg_error(ld, dc->attach.line,
+                      "[%s] `%s`: device type %s has an empty register window with these "
+                      "settings", dc->name, key, dc->type->name);
+        } else if (dc->attach.kind == ATTACH_PCI) {
+            st->first = st->last = pci_sbdf(dc->attach.pci);
+            st->placed = true;
+        } else if (last < dc->attach.base) {
+            cfg_error(ld, dc->attach.line,
+                      "[%s] `%s` = 0x%" PRIx64 ": the register window of 0x%" PRIx64
+                      " bytes wraps past 2^64", dc->name, key, dc->attach.base, dc->size);
+        } else if (dc->attach.kind == ATTACH_PORT && last > PORT_LAST) {
+            cfg_error(ld, dc->attach.line,
+                      "[%s] `%s` = 0x%" PRIx64 ": the register window of 0x%" PRIx64
+                      " ports ends at 0x%" PRIx64 ", past the last I/O port 0xffff",
+                      dc->name, key, dc->attach.base, dc->size, last);
+        } else {
+            st->first = dc->attach.base;
+            st->last = last;
+            st->placed = true;
+        }
+    }
+}
+
+/* Xen refuses a range that overlaps another of the same server (EEXIST). */
+static void check_overlaps(struct loader *ld)
+{
+    for (size_t i = 0; i < ld->cfg.ndevs; i++) {
+        const struct dev_config *a = &ld->cfg.devs[i];
+        const struct dev_state *sa = &ld->state[i];
+
+        for (size_t j = 0; sa->placed && j < i; j++) {
+            const struct dev_config *b = &ld->cfg.devs[j];
+            const struct dev_state *sb = &ld->state[j];
+            char wa[48], wb[48];
+
+            if (!sb->placed || a->attach.kind != b->attach.kind || sa->first > sb->last ||
+                sb->first > sa->last)
+                continue;
+            format_window(a, sa, wa, sizeof(wa));
+            format_window(b, sb, wb, sizeof(wb));
+            cfg_error(ld, a->attach.line, "[%s] `%s` %s overlaps [%s] `%s` %s (line %d)",
+                      a->name, attach_keys[a->attach.kind], wa, b->name,
+                      attach_keys[b->attach.kind], wb, b->attach.line);
+        }
+    }
+}
+
+static void check_range_counts(struct loader *ld)
+{
+    size_t count[ATTACH_PCI + 1] = { 0 };
+
+    for (size_t i = 0; i < ld->cfg.ndevs; i++) {
+        const struct dev_config *dc = &ld->cfg.devs[i];
+
+        if (!ld->state[i].placed || ++count[dc->attach.kind] != CONFIG_MAX_RANGES_PER_TYPE + 1)
+            continue;
+        cfg_error(ld, dc->attach.line,
+                  "[%s] `%s`: more than %d %s ranges; Xen allows at most %d per ioreq server",
+                  dc->name, attach_keys[dc->attach.kind], CONFIG_MAX_RANGES_PER_TYPE,
+                  attach_keys[dc->attach.kind], CONFIG_MAX_RANGES_PER_TYPE);
+    }
+}
+
+static void check_arm_device(struct loader *ld, const struct dev_config *dc)
+{
+    if (dc->attach.kind == ATTACH_PORT)
+        cfg_error(ld, dc->attach.line, "[%s] `port`: Arm has no I/O ports (arch = arm); "
+                  "use mmio", dc->name);
+    else if (dc->attach.kind == ATTACH_PCI)
+        cfg_error(ld, dc->attach.line, "[%s] `pci`: PCI devices are not available on Arm "
+                  "(arch = arm); use mmio", dc->name);
+    if (dc->irq.kind == IRQ_ISA)
+        cfg_error(ld, dc->irq_line, "[%s] `irq` = isa:%" PRIu32 ": Arm has no ISA interrupts "
+                  "(arch = arm); use spi:N", dc->name, dc->irq.num);
+    else if (dc->irq.kind == IRQ_INTX || dc->irq.kind == IRQ_MSI)
+        cfg_error(ld, dc->irq_line, "[%s] `irq` = %s needs PCI, which is not available on "
+                  "Arm (arch = arm); use spi:N", dc->name,
+                  dc->irq.kind == IRQ_INTX ? "intx" : "msi");
+}
+
+static void check_x86_device(struct loader *ld, const struct dev_config *dc)
+{
+    if (dc->irq.kind == IRQ_SPI)
+        cfg_error(ld, dc->irq_line, "[%s] `irq` = spi:%" PRIu32 ": SPIs are Arm GIC "
+                  "interrupts (arch = x86); use isa:N, or intx / msi with pci", dc->name,
+                  dc->irq.num);
+    else if ((dc->irq.kind == IRQ_INTX || dc->irq.kind == IRQ_MSI) &&
+             dc->attach.kind != ATTACH_PCI)
+        cfg_error(ld, dc->irq_line, "[%s] `irq` = %s needs the device attached with `pci`",
+                  dc->name, dc->irq.kind == IRQ_INTX ? "intx" : "msi");
+}
+
+static void check_arch(struct loader *ld)
+{
+    if (ld->cfg.arch == DMD_ARCH_ARM && ld->cfg.bufioreq == HVM_IOREQSRV_BUFIOREQ_ATOMIC)
+        cfg_error(ld, ld->bufioreq_line, "[dmd] `bufioreq` = atomic: Xen on Arm rejects "
+                  "buffered ioreqs; use off (the default on Arm)");
+    for (size_t i = 0; i < ld->cfg.ndevs; i++) {
+        if (ld->cfg.arch == DMD_ARCH_ARM)
+            check_arm_device(ld, &ld->cfg.devs[i]);
+        else
+            check_x86_device(ld, &ld->cfg.devs[i]);
+    }
+}
+
+/* What Xen emulates itself for x86 HVM guests (not for PVH guests). */
+static const struct xen_range {
+    enum attach_kind kind;
+    uint64_t first, last;
+    const char *what;
+} xen_hvm_ranges[] = {
+    { ATTACH_PORT, 0x20, 0x21, "the master PIC" },
+    { ATTACH_PORT, 0xa0, 0xa1, "the slave PIC" },
+    { ATTACH_PORT, 0x40, 0x43, "the PIT" },
+    { ATTACH_PORT, 0x61, 0x61, "the PIT gate / PC speaker port" },
+    { ATTACH_PORT, 0x70, 0x71, "the RTC" },
+    { ATTACH_PORT, 0x4d0, 0x4d1, "the ELCR" },
+    { ATTACH_PORT, 0xcf8, 0xcff, "the PCI configuration mechanism" },
+    { ATTACH_PORT, 0x1f40, 0x1f4f, "the ACPI PM registers (layout v0)" },
+    { ATTACH_PORT, 0x1f80, 0x1f87, "the ACPI GPE0 block (layout v0)" },
+    { ATTACH_PORT, 0xb000, 0xb00f, "the ACPI PM registers (layout v1)" },
+    { ATTACH_PORT, 0xafe0, 0xafe3, "the ACPI GPE0 block (layout v1)" },
+    { ATTACH_MMIO, 0xfec00000, 0xfec00fff, "the IOAPIC" },
+    { ATTACH_MMIO, 0xfed00000, 0xfed003ff, "the HPET" },
+    { ATTACH_MMIO, 0xfee00000, 0xfeefffff, "the local APIC" },
+};
+
+static void warn_xen_emulated(struct loader *ld)
+{
+    if (ld->cfg.arch != DMD_ARCH_X86)
+        return;
+    for (size_t i = 0; i < ld->cfg.ndevs; i++) {
+        const struct dev_config *dc = &ld->cfg.devs[i];
+        const struct dev_state *st = &ld->state[i];
+
+        for (size_t r = 0; r < sizeof(xen_hvm_ranges) / sizeof(xen_hvm_ranges[0]); r++) {
+            const struct xen_range *x = &xen_hvm_ranges[r];
+
+            if (!st->placed || dc->attach.kind != x->kind || st->first > x->last ||
+                x->first > st->last)
+                continue;
+            cfg_warn(ld, dc->attach.line,
+                     "[%s] `%s` 0x%" PRIx64 "-0x%" PRIx64 " overlaps %s (0x%" PRIx64
+                     "-0x%" PRIx64 "), which Xen emulates itself for HVM guests: on an HVM "
+                     "guest dmd never sees those accesses (PVH guests do reach dmd)",
+                     dc->name, attach_keys[dc->attach.kind], st->first, st->last, x->what,
+                     x->first, x->last);
+        }
+    }
+}
+
+/* Valid, but probably not what the operator meant. */
+static void warn_no_devices(struct loader *ld)
+{
+    if (ld->cfg.ndevs > 0 || ld->errors > 0)
+        return;
+    cfg_warn(ld, 0, "%s: dmd will serve no devices (it still answers the ioreq server's "
+             "requests)", ld->line == 0 ? "the file is empty" : "no device sections");
+}
+
+static void (*const validators[])(struct loader *ld) = {
+    check_windows, /* first: the passes below use the windows it accepts */
+    check_overlaps,
+    check_range_counts,
+    check_arch,
+    warn_xen_emulated,
+    warn_no_devices,
+};
+
+/* ------------------------------------------------------------------------
+ * Public interface
+ */
+
+const struct device_type *device_type_find(const char *name)
+{
+    for (size_t i = 0; device_types[i] != NULL; i++)
+        if (strcmp(device_types[i]->name, name) == 0)
+            return device_types[i];
+    return NULL;
+}
+
+int config_load(const char *path, struct dmd_config *cfg)
+{
+    struct loader ld = { .path = path, .cfg = { .arch = DMD_ARCH_DEFAULT } };
+
+    if (read_file(&ld)) {
+        load_sections(&ld);
+        apply_dmd_defaults(&ld);
+        for (size_t i = 0; i < sizeof(validators) / sizeof(validators[0]); i++)
+            validators[i](&ld);
+    }
+    free_sections(&ld);
+    free(ld.state);
+    ld.cfg.path = strdup(path);
+    if (ld.cfg.path == NULL)
+        cfg_error(&ld, 0, "out of memory");
+    if (ld.errors > 0) {
+        config_free(&ld.cfg);
+        return -1;
+    }
+    *cfg = ld.cfg;
+    return 0;
+}
+
+void config_free(struct dmd_config *cfg)
+{
+    for (size_t i = 0; i < cfg->ndevs; i++) {
+        struct dev_config *dc = &cfg->devs[i];
+
+        for (size_t p = 0; p < DEV_MAX_PARAMS; p++) {
+            free(dc->params[p].str);
+            chardev_spec_free(&dc->params[p].chr);
+        }
+        free(dc->name);
+    }
+    free(cfg->devs);
+    free(cfg->path);
+    memset(cfg, 0, sizeof(*cfg));
+}
+
+const struct param_value *dev_config_param(const struct dev_config *dc, const char *key)
+{
+    int i;
+
+    if (dc->type == NULL)
+        return NULL;
+    i = param_index(dc->type, key);
+    if (i < 0 || !dc->params[i].set)
+        return NULL;
+    return &dc->params[i];
+}
+
+uint64_t dev_config_u64(const struct dev_config *dc, const char *key)
+{
+    const struct param_value *v = dev_config_param(dc, key);
+
+    return v != NULL ? v->num : 0;
+}
+
+const char *dev_config_str(const struct dev_config *dc, const char *key)
+{
+    const struct param_value *v = dev_config_param(dc, key);
+
+    return v != NULL ? v->str : NULL;
+}
+
+const struct chardev_spec *dev_config_chardev(const struct dev_config *dc, const char *key)
+{
+    const struct param_value *v = dev_config_param(dc, key);
+
+    /* dev_config_param() found the key, so dc->type is set. */
+    if (v == NULL || dc->type->params[v - dc->params].kind != PARAM_CHARDEV)
+        return NULL;
+    return &v->chr;
+}
+
+const char *config_arch_name(enum dmd_arch arch)
+{
+    return arch == DMD_ARCH_ARM ? "arm" : "x86";
+}
