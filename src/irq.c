@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Interrupt lines: remember each line's level and issue the DMOP behind it
- * only when the level changes.  MSI is edge-like: a message is injected on
- * each rising edge while the function has MSI enabled.
+ * only when the level Xen sees changes.  That level is what the device
+ * drives, held low while the line is masked (PCI Interrupt Disable).  MSI
+ * is edge-like: a message is injected on each rising edge while the
+ * function has MSI enabled.
  */
 #include "irq.h"
 
@@ -16,7 +18,9 @@ struct irq_line {
     struct dmop *xen;
     struct irq_spec spec;
     const char *owner;
-    bool level;
+    bool level;   /* driven by the device */
+    bool masked;  /* PCI Interrupt Disable */
+    bool output;  /* what Xen was last told: level && !masked */
     /* intx */
     uint8_t bus, dev, pin;
     /* msi */
@@ -82,12 +86,30 @@ static void drive(struct irq_line *line, bool level)
     }
 }
 
+static void update(struct irq_line *line)
+{
+    bool output = line->level && !line->masked;
+
+    if (output == line->output)
+        return;
+    line->output = output;
+    drive(line, output);
+}
+
 void irq_line_set(struct irq_line *line, bool level)
 {
-    if (line == NULL || line->level == level)
+    if (line == NULL)
         return;
     line->level = level;
-    drive(line, level);
+    update(line);
+}
+
+void irq_line_mask(struct irq_line *line, bool masked)
+{
+    if (line == NULL)
+        return;
+    line->masked = masked;
+    update(line);
 }
 
 bool irq_line_level(const struct irq_line *line)

@@ -43,6 +43,10 @@ void irq_line_set_pci(struct irq_line *line, uint16_t seg, uint8_t bus,
                       uint8_t dev, uint8_t intx_pin);
 void irq_line_set_msi(struct irq_line *line, bool enabled, uint64_t addr,
                       uint32_t data);
+/* PCI "Interrupt Disable" (command bit 10): while masked the line is held
+ * low towards Xen; irq_line_level() still reports what the device drives
+ * (the status register's Interrupt Status bit). */
+void irq_line_mask(struct irq_line *line, bool masked);
 /* Lower the line (if raised) and free it. */
 void irq_line_destroy(struct irq_line *line);
 

@@ -13,72 +13,152 @@
 #include "../dmop/dmop.h"
 #include "../iospace.h"
 #include "../log.h"
+#include "pci.h"
+
+/* One configured device and, when it sits behind PCI, its function. */
+struct instance {
+    struct device dev;
+    struct devices *owner;
+    struct pci_function *pci;
+};
 
 struct devices {
     struct dmop *xen;
     struct iospace *space;
-    size_t n;          /* instances fully created */
-    struct device *dev; /* array of cfg->ndevs */
+    size_t n;             /* instances fully created */
+    struct instance *inst; /* array of cfg->ndevs */
 };
 
-static enum iospace_kind space_of(enum attach_kind kind)
+/* Route [base, base + size) of one space to a region and map it to the
+ * ioreq server; undone by release_window(). */
+static int claim_window(struct devices *devs, enum iospace_kind kind,
+                        const struct iospace_region *r)
 {
-    return kind == ATTACH_PORT ? IOSPACE_PORT : IOSPACE_MMIO;
+    uint64_t last = r->base + r->size - 1;
+    int rc = iospace_add(devs->space, kind, r);
+
+    if (rc < 0) {
+        log_dev(LOG_ERR, r->name, "cannot route %s %#llx-%#llx: %s", iospace_kind_name(kind),
+                (unsigned long long)r->base, (unsigned long long)last, strerror(-rc));
+        return rc;
+    }
+    rc = kind == IOSPACE_PORT ? dmop_map_port_range(devs->xen, r->base, last)
+                              : dmop_map_mmio_range(devs->xen, r->base, last);
+    if (rc < 0)
+        iospace_remove(devs->space, kind, r->base);
+    return rc;
 }
 
-static int map_window(struct devices *devs, const struct dev_config *dc)
+static void release_window(struct devices *devs, enum iospace_kind kind, uint64_t base,
+                           uint64_t size)
 {
-    uint64_t first = dc->attach.base, last = dc->attach.base + dc->size - 1;
-
-    if (dc->attach.kind == ATTACH_PORT)
-        return dmop_map_port_range(devs->xen, first, last);
-    return dmop_map_mmio_range(devs->xen, first, last);
-}
-
-static void unmap_window(struct devices *devs, const struct dev_config *dc)
-{
-    uint64_t first = dc->attach.base, last = dc->attach.base + dc->size - 1;
-
-    if (dc->attach.kind == ATTACH_PORT)
-        dmop_unmap_port_range(devs->xen, first, last);
+    if (kind == IOSPACE_PORT)
+        dmop_unmap_port_range(devs->xen, base, base + size - 1);
     else
-        dmop_unmap_mmio_range(devs->xen, first, last);
+        dmop_unmap_mmio_range(devs->xen, base, base + size - 1);
+    iospace_remove(devs->space, kind, base);
 }
 
-/* Route the window to the device and map it to the ioreq server. */
-static int claim(struct devices *devs, struct device *dev)
+/* The device's registers as a region at base. */
+static struct iospace_region device_region(const struct device *dev, uint64_t base)
 {
-    const struct dev_config *dc = dev->cfg;
-    struct iospace_region r = {
-        .base = dc->attach.base,
-        .size = dc->size,
+    return (struct iospace_region){
+        .base = base,
+        .size = dev->cfg->size,
         .ops = dev->type->ops,
         .opaque = dev->state,
         .name = dev->name,
         .max_access = dev->max_access,
         .wide = dev->wide,
     };
-    enum iospace_kind kind = space_of(dc->attach.kind);
-    int rc = iospace_add(devs->space, kind, &r);
-
-    if (rc < 0) {
-        log_dev(LOG_ERR, dev->name, "cannot route %s %#llx-%#llx: %s", iospace_kind_name(kind),
-                (unsigned long long)r.base, (unsigned long long)(r.base + r.size - 1),
-                strerror(-rc));
-        return rc;
-    }
-    rc = map_window(devs, dc);
-    if (rc < 0) {
-        iospace_remove(devs->space, kind, r.base);
-        return rc;
-    }
-    return 0;
 }
 
-static void release(struct devices *devs, struct device *dev)
+/* pci.c claims and releases BAR0 through these as the guest programs it. */
+static int bar_map(void *ctx, bool io, uint64_t base, uint64_t size)
 {
-    unmap_window(devs, dev->cfg);
-    iospace_remove(devs->space, space_of(dev->cfg->attach.kind), dev->cfg->attach.base);
+    struct instance *in = ctx;
+    struct iospace_region r = device_region(&in->dev, base);
+
+    r.size = size;
+    return claim_window(in->owner, io ? IOSPACE_PORT : IOSPACE_MMIO, &r);
+}
+
+static void bar_unmap(void *ctx, bool io, uint64_t base, uint64_t size)
+{
+    struct instance *in = ctx;
+
+    release_window(in->owner, io ? IOSPACE_PORT : IOSPACE_MMIO, base, size);
+}
+
+static const struct pci_bar_ops bar_ops = { .map = bar_map, .unmap = bar_unmap };
+
+static uint64_t config_base(const struct pci_addr *a)
+{
+    uint64_t sbdf = (uint64_t)a->bus << 8 | (uint64_t)a->dev << 3 | a->fn;
+
+    return sbdf << 32;
+}
+
+/* A PCI function: its config space is routed by SBDF, BAR0 comes later. */
+static int claim_pci(struct devices *devs, struct instance *in)
+{
+    const struct pci_addr *a = &in->dev.cfg->attach.pci;
+    struct iospace_region r;
+    int rc;
+
+    in->pci = pci_function_new(&in->dev, &bar_ops, in);
+    if (in->pci == NULL)
+        return -ENOMEM;
+    r = (struct iospace_region){
+        .base = config_base(a),
+        .size = PCI_CONFIG_SIZE,
+        .ops = &pci_config_ops,
+        .opaque = in->pci,
+        .name = in->dev.name,
+        .max_access = 4,
+        .wide = ACCESS_REJECT,
+    };
+    rc = iospace_add(devs->space, IOSPACE_PCI, &r);
+    if (rc == 0) {
+        rc = dmop_map_pcidev(devs->xen, a->bus, a->dev, a->fn);
+        if (rc < 0)
+            iospace_remove(devs->space, IOSPACE_PCI, r.base);
+    } else {
+        log_dev(LOG_ERR, in->dev.name, "cannot route pci %02x:%02x.%x: %s", a->bus, a->dev,
+                a->fn, strerror(-rc));
+    }
+    if (rc < 0) {
+        pci_function_free(in->pci);
+        in->pci = NULL;
+    }
+    return rc;
+}
+
+static int claim(struct devices *devs, struct instance *in)
+{
+    const struct dev_config *dc = in->dev.cfg;
+    struct iospace_region r;
+
+    if (dc->attach.kind == ATTACH_PCI)
+        return claim_pci(devs, in);
+    r = device_region(&in->dev, dc->attach.base);
+    return claim_window(devs, dc->attach.kind == ATTACH_PORT ? IOSPACE_PORT : IOSPACE_MMIO, &r);
+}
+
+static void release(struct devices *devs, struct instance *in)
+{
+    const struct dev_config *dc = in->dev.cfg;
+    const struct pci_addr *a = &dc->attach.pci;
+
+    if (dc->attach.kind != ATTACH_PCI) {
+        release_window(devs, dc->attach.kind == ATTACH_PORT ? IOSPACE_PORT : IOSPACE_MMIO,
+                       dc->attach.base, dc->size);
+        return;
+    }
+    dmop_unmap_pcidev(devs->xen, a->bus, a->dev, a->fn);
+    iospace_remove(devs->space, IOSPACE_PCI, config_base(a));
+    pci_function_free(in->pci); /* releases BAR0 if the guest mapped it */
+    in->pci = NULL;
 }
 
 static void describe(const struct device *dev)
@@ -87,15 +167,22 @@ static void describe(const struct device *dev)
     char irq[32];
 
     irq_spec_format(&dc->irq, irq, sizeof(irq));
-    log_dev(LOG_INFO, dev->name, "%s at %s %#llx-%#llx, irq %s", dev->type->name,
-            dc->attach.kind == ATTACH_PORT ? "port" : "mmio",
-            (unsigned long long)dc->attach.base,
-            (unsigned long long)(dc->attach.base + dc->size - 1), irq);
+    if (dc->attach.kind == ATTACH_PCI)
+        log_dev(LOG_INFO, dev->name, "%s at pci %02x:%02x.%x (BAR0 %s, %llu bytes), irq %s",
+                dev->type->name, dc->attach.pci.bus, dc->attach.pci.dev, dc->attach.pci.fn,
+                dev->type->pci->bar_is_io ? "I/O" : "memory",
+                (unsigned long long)pci_bar_size(dev), irq);
+    else
+        log_dev(LOG_INFO, dev->name, "%s at %s %#llx-%#llx, irq %s", dev->type->name,
+                dc->attach.kind == ATTACH_PORT ? "port" : "mmio",
+                (unsigned long long)dc->attach.base,
+                (unsigned long long)(dc->attach.base + dc->size - 1), irq);
 }
 
-static int create_one(struct devices *devs, struct device *dev, const struct dev_config *dc,
+static int create_one(struct devices *devs, struct instance *in, const struct dev_config *dc,
                       struct ev_loop *loop)
 {
+    struct device *dev = &in->dev;
     int rc;
 
     dev->name = dc->name;
@@ -115,7 +202,8 @@ static int create_one(struct devices *devs, struct device *dev, const struct dev
                 strerror(-rc));
         goto fail_irq;
     }
-    rc = claim(devs, dev);
+    in->owner = devs;
+    rc = claim(devs, in);
     if (rc < 0)
         goto fail_create;
     describe(dev);
@@ -129,12 +217,12 @@ fail_irq:
     return rc;
 }
 
-static void destroy_one(struct devices *devs, struct device *dev)
+static void destroy_one(struct devices *devs, struct instance *in)
 {
-    release(devs, dev);
-    dev->type->destroy(dev);
-    irq_line_destroy(dev->irq);
-    dev->irq = NULL;
+    release(devs, in);
+    in->dev.type->destroy(&in->dev);
+    irq_line_destroy(in->dev.irq);
+    in->dev.irq = NULL;
 }
 
 int devices_create(struct devices **out, const struct dmd_config *cfg, struct ev_loop *loop,
@@ -147,13 +235,13 @@ int devices_create(struct devices **out, const struct dmd_config *cfg, struct ev
         return -ENOMEM;
     devs->xen = xen;
     devs->space = space;
-    devs->dev = calloc(cfg->ndevs ? cfg->ndevs : 1, sizeof(*devs->dev));
-    if (devs->dev == NULL) {
+    devs->inst = calloc(cfg->ndevs ? cfg->ndevs : 1, sizeof(*devs->inst));
+    if (devs->inst == NULL) {
         free(devs);
         return -ENOMEM;
     }
     for (size_t i = 0; i < cfg->ndevs; i++) {
-        rc = create_one(devs, &devs->dev[i], &cfg->devs[i], loop);
+        rc = create_one(devs, &devs->inst[i], &cfg->devs[i], loop);
         if (rc < 0)
             break;
         devs->n++;
@@ -171,8 +259,8 @@ void devices_destroy(struct devices *devs)
     if (devs == NULL)
         return;
     while (devs->n > 0)
-        destroy_one(devs, &devs->dev[--devs->n]);
-    free(devs->dev);
+        destroy_one(devs, &devs->inst[--devs->n]);
+    free(devs->inst);
     free(devs);
 }
 
@@ -183,7 +271,9 @@ size_t devices_count(const struct devices *devs)
 
 void devices_timeoffset(struct devices *devs, int64_t offset_seconds)
 {
-    for (size_t i = 0; i < devs->n; i++)
-        if (devs->dev[i].type->timeoffset != NULL)
-            devs->dev[i].type->timeoffset(&devs->dev[i], offset_seconds);
+    for (size_t i = 0; i < devs->n; i++) {
+        struct device *dev = &devs->inst[i].dev;
+        if (dev->type->timeoffset != NULL)
+            dev->type->timeoffset(dev, offset_seconds);
+    }
 }
