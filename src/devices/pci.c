@@ -1,0 +1,307 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A PCI function's configuration space (PCI Local Bus Spec 3.0, type-0
+ * header) around one device: identity registers, the command register,
+ * BAR0 decoding the device window, and INTA or an MSI capability.
+ *
+ * The space is a 256-byte little-endian image plus a per-byte write mask:
+ * an access of any size at any offset is applied byte by byte, so
+ * unaligned and partial accesses need no special cases, read-only bits
+ * stay put, and unimplemented registers read 0 and ignore writes.  After a
+ * write the function reacts to what changed: Interrupt Disable, the BAR
+ * window and the MSI message.
+ */
+#include "pci.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../log.h"
+
+/* Type-0 header registers. */
+#define REG_VENDOR        0x00u
+#define REG_DEVICE        0x02u
+#define REG_COMMAND       0x04u
+#define REG_STATUS        0x06u
+#define REG_CLASS         0x09u /* prog-if, subclass, class: 3 bytes */
+#define REG_BAR0          0x10u
+#define REG_SUBSYS_VENDOR 0x2cu
+#define REG_SUBSYS        0x2eu
+#define REG_CAP_PTR       0x34u
+#define REG_INT_LINE      0x3cu
+#define REG_INT_PIN       0x3du
+
+#define CMD_IO           0x0001u
+#define CMD_MEMORY       0x0002u
+#define CMD_MASTER       0x0004u
+#define CMD_INTX_DISABLE 0x0400u
+
+#define STATUS_INTERRUPT 0x08u
+#define STATUS_CAP_LIST  0x10u
+
+#define BAR_IO_SPACE  0x1u
+#define BAR_IO_FLAGS  0x3u /* bit 0: I/O space, bit 1: reserved */
+#define BAR_MEM_FLAGS 0xfu /* type, prefetchable: all 0 = 32-bit, non-prefetchable */
+
+#define INTX_PIN_A 1u /* interrupt pin register; Xen numbers INTA as 0 */
+
+/* MSI capability with a 64-bit address and no per-vector masking. */
+#define MSI_CAP        0x40u
+#define MSI_CAP_ID     0x05u
+#define MSI_CONTROL    (MSI_CAP + 0x2u)
+#define MSI_ADDR_LO    (MSI_CAP + 0x4u)
+#define MSI_ADDR_HI    (MSI_CAP + 0x8u)
+#define MSI_DATA       (MSI_CAP + 0xcu)
+#define MSI_CTL_ENABLE 0x0001u
+#define MSI_CTL_MME    0x0070u /* multiple message enable: only 0 is honoured */
+#define MSI_CTL_64BIT  0x0080u
+
+#define IO_SPACE_LAST 0xffffu
+
+struct msi_message {
+    bool enabled; /* MSI enable and bus master */
+    uint64_t addr;
+    uint32_t data;
+};
+
+struct pci_function {
+    struct device *dev;
+    const struct pci_bar_ops *ops;
+    void *ctx;
+    bool intx, msi; /* which interrupt the function reports */
+    bool bar_io;
+    uint64_t bar_size;
+    bool claimed; /* the window is mapped at claimed_base */
+    uint64_t claimed_base;
+    struct msi_message msi_sent; /* as last given to irq_line_set_msi() */
+    uint8_t image[PCI_CONFIG_SIZE];
+    uint8_t wmask[PCI_CONFIG_SIZE]; /* bits the guest may change */
+};
+
+static void put(uint8_t *bytes, unsigned reg, unsigned size, uint32_t value)
+{
+    for (unsigned i = 0; i < size; i++)
+        bytes[reg + i] = (uint8_t)(value >> (8 * i));
+}
+
+static uint32_t get(const uint8_t *bytes, unsigned reg, unsigned size)
+{
+    uint32_t value = 0;
+
+    for (unsigned i = 0; i < size; i++)
+        value |= (uint32_t)bytes[reg + i] << (8 * i);
+    return value;
+}
+
+uint64_t pci_bar_size(const struct device *dev)
+{
+    uint64_t size = dev->type->pci->bar_is_io ? 16 : 4096;
+
+    while (size < dev->cfg->size && size <= UINT64_MAX / 2)
+        size <<= 1;
+    return size;
+}
+
+/* The BAR bits that hold the address: sizing reads them back as the mask.
+ * A window too big for a 32-bit BAR leaves none, so it is never mapped. */
+static uint32_t bar_address_mask(const struct pci_function *fn)
+{
+    uint32_t mask = (uint32_t)~(fn->bar_size - 1);
+
+    return mask & ~(fn->bar_io ? BAR_IO_FLAGS : BAR_MEM_FLAGS);
+}
+
+static uint64_t bar_base(const struct pci_function *fn)
+{
+    return get(fn->image, REG_BAR0, 4) & bar_address_mask(fn);
+}
+
+/* 0 means unassigned; all address bits set is what BAR sizing leaves
+ * behind (and, for I/O, lies beyond the 64 KiB port space anyway). */
+static bool bar_address_valid(const struct pci_function *fn, uint64_t base)
+{
+    if (base == 0)
+        return false;
+    if (fn->bar_io)
+        return base + fn->bar_size - 1 <= IO_SPACE_LAST;
+    return base != bar_address_mask(fn);
+}
+
+static void bar_release(struct pci_function *fn)
+{
+    fn->ops->unmap(fn->ctx, fn->bar_io, fn->claimed_base, fn->dev->cfg->size);
+    fn->claimed = false;
+}
+
+static void bar_claim(struct pci_function *fn, uint64_t base)
+{
+    static struct log_ratelimit rl_map;
+    const struct log_fields f = { .device = fn->dev->name, .vcpu = -1 };
+    int rc = fn->ops->map(fn->ctx, fn->bar_io, base, fn->dev->cfg->size);
+
+    if (rc == 0) {
+        fn->claimed = true;
+        fn->claimed_base = base;
+        return;
+    }
+    /* The guest chose the address: tell the operator, let the guest read
+     * all-ones there, and try again when it programs the BAR anew. */
+    log_limited(&rl_map, LOG_WARNING, &f, "BAR0 at %s 0x%" PRIx64 " not claimed: %s",
+                fn->bar_io ? "port" : "address", base, strerror(-rc));
+}
+
+/* Make the claimed window match the BAR and the command register. */
+static void bar_update(struct pci_function *fn)
+{
+    uint32_t command = get(fn->image, REG_COMMAND, 2);
+    bool decode = (command & (fn->bar_io ? CMD_IO : CMD_MEMORY)) != 0;
+    uint64_t base = bar_base(fn);
+    bool want = decode && bar_address_valid(fn, base);
+
+    if (fn->claimed && (!want || base != fn->claimed_base))
+        bar_release(fn);
+    if (want && !fn->claimed)
+        bar_claim(fn, base);
+}
+
+static struct msi_message msi_current(const struct pci_function *fn)
+{
+    uint32_t control = get(fn->image, MSI_CONTROL, 2);
+    uint32_t command = get(fn->image, REG_COMMAND, 2);
+
+    return (struct msi_message){
+        .enabled = (control & MSI_CTL_ENABLE) && (command & CMD_MASTER),
+        .addr = (uint64_t)get(fn->image, MSI_ADDR_HI, 4) << 32 | get(fn->image, MSI_ADDR_LO, 4),
+        .data = get(fn->image, MSI_DATA, 2),
+    };
+}
+
+/* Tell the line about the message whenever what it would send changes. */
+static void msi_update(struct pci_function *fn)
+{
+    struct msi_message now = msi_current(fn);
+
+    if (now.enabled == fn->msi_sent.enabled && now.addr == fn->msi_sent.addr &&
+        now.data == fn->msi_sent.data)
+        return;
+    fn->msi_sent = now;
+    irq_line_set_msi(fn->dev->irq, now.enabled, now.addr, now.data);
+}
+
+static void build_msi(struct pci_function *fn)
+{
+    uint8_t *img = fn->image, *wm = fn->wmask;
+
+    put(img, REG_STATUS, 2, STATUS_CAP_LIST);
+    img[REG_CAP_PTR] = MSI_CAP;
+    img[MSI_CAP] = MSI_CAP_ID; /* next pointer 0: the only capability */
+    put(img, MSI_CONTROL, 2, MSI_CTL_64BIT);
+    put(wm, MSI_CONTROL, 2, MSI_CTL_ENABLE | MSI_CTL_MME);
+    put(wm, MSI_ADDR_LO, 4, ~0x3u); /* dword aligned */
+    put(wm, MSI_ADDR_HI, 4, ~0u);
+    put(wm, MSI_DATA, 2, 0xffffu);
+}
+
+static void build_header(struct pci_function *fn)
+{
+    const struct device_pci_id *id = fn->dev->type->pci;
+    uint8_t *img = fn->image, *wm = fn->wmask;
+
+    put(img, REG_VENDOR, 2, id->vendor);
+    put(img, REG_DEVICE, 2, id->device);
+    put(img, REG_CLASS, 3, id->class_code);
+    put(img, REG_SUBSYS_VENDOR, 2, id->subsystem_vendor);
+    put(img, REG_SUBSYS, 2, id->subsystem);
+    put(wm, REG_COMMAND, 2, CMD_IO | CMD_MEMORY | CMD_MASTER | CMD_INTX_DISABLE);
+    put(img, REG_BAR0, 4, fn->bar_io ? BAR_IO_SPACE : 0);
+    put(wm, REG_BAR0, 4, bar_address_mask(fn));
+    wm[REG_INT_LINE] = 0xff; /* scratch for the guest OS */
+    if (fn->intx)
+        img[REG_INT_PIN] = INTX_PIN_A;
+    if (fn->msi)
+        build_msi(fn);
+}
+
+struct pci_function *pci_function_new(struct device *dev, const struct pci_bar_ops *ops,
+                                      void *ctx)
+{
+    struct pci_function *fn = calloc(1, sizeof(*fn));
+    const struct pci_addr *at = &dev->cfg->attach.pci;
+
+    if (fn == NULL)
+        return NULL;
+    fn->dev = dev;
+    fn->ops = ops;
+    fn->ctx = ctx;
+    fn->intx = dev->irq != NULL && dev->cfg->irq.kind == IRQ_INTX;
+    fn->msi = dev->irq != NULL && dev->cfg->irq.kind == IRQ_MSI;
+    fn->bar_io = dev->type->pci->bar_is_io;
+    fn->bar_size = pci_bar_size(dev);
+    build_header(fn);
+    if (fn->intx)
+        irq_line_set_pci(dev->irq, 0, at->bus, at->dev, 0 /* INTA */);
+    return fn;
+}
+
+void pci_function_free(struct pci_function *fn)
+{
+    if (fn == NULL)
+        return;
+    if (fn->claimed)
+        bar_release(fn);
+    free(fn);
+}
+
+static uint8_t config_byte(const struct pci_function *fn, unsigned reg)
+{
+    uint8_t value = fn->image[reg];
+
+    if (reg == REG_STATUS && fn->intx && irq_line_level(fn->dev->irq))
+        value |= STATUS_INTERRUPT;
+    return value;
+}
+
+static uint64_t config_read(void *opaque, uint64_t offset, unsigned size)
+{
+    const struct pci_function *fn = opaque;
+    uint64_t value = 0;
+
+    for (unsigned i = 0; i < size && i < 8; i++)
+        if (offset + i < PCI_CONFIG_SIZE)
+            value |= (uint64_t)config_byte(fn, (unsigned)(offset + i)) << (8 * i);
+    return value;
+}
+
+static bool overlaps(uint64_t offset, unsigned size, unsigned reg, unsigned len)
+{
+    return offset < reg + len && reg < offset + size;
+}
+
+static void config_write(void *opaque, uint64_t offset, unsigned size, uint64_t value)
+{
+    struct pci_function *fn = opaque;
+    uint32_t old_command = get(fn->image, REG_COMMAND, 2);
+    uint32_t changed;
+
+    for (unsigned i = 0; i < size && i < 8; i++) {
+        uint64_t reg = offset + i;
+        uint8_t mask, byte = (uint8_t)(value >> (8 * i));
+
+        if (reg >= PCI_CONFIG_SIZE)
+            break;
+        mask = fn->wmask[reg];
+        fn->image[reg] = (uint8_t)((fn->image[reg] & ~mask) | (byte & mask));
+    }
+
+    changed = old_command ^ get(fn->image, REG_COMMAND, 2);
+    if (fn->intx && (changed & CMD_INTX_DISABLE))
+        irq_line_mask(fn->dev->irq, (old_command & CMD_INTX_DISABLE) == 0);
+    /* Only writes to these registers (re)try a claim that failed. */
+    if (overlaps(offset, size, REG_COMMAND, 2) || overlaps(offset, size, REG_BAR0, 4))
+        bar_update(fn);
+    if (fn->msi)
+        msi_update(fn);
+}
+
+const struct region_ops pci_config_ops = { .read = config_read, .write = config_write };

@@ -1,0 +1,760 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A PCI function's configuration space, driven the way a guest OS drives
+ * it: identity registers, command, BAR0 sizing and placement, INTA and
+ * MSI.  The interrupt line and the bar ops are recording doubles; the
+ * device behind the function is a fake built by hand.
+ */
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "devices/pci.h"
+#include "log.h"
+
+/* ---- interrupt line double ----------------------------------------------- */
+
+struct irq_line {
+    bool level;
+    unsigned mask_calls;
+    bool masked;
+    unsigned pci_calls;
+    uint16_t seg;
+    uint8_t bus, dev, pin;
+    unsigned msi_calls;
+    bool msi_enabled;
+    uint64_t msi_addr;
+    uint32_t msi_data;
+};
+
+static struct irq_line line;
+
+void irq_line_set(struct irq_line *l, bool level)
+{
+    if (l != NULL)
+        l->level = level;
+}
+
+bool irq_line_level(const struct irq_line *l)
+{
+    return l != NULL && l->level;
+}
+
+void irq_line_mask(struct irq_line *l, bool masked)
+{
+    l->mask_calls++;
+    l->masked = masked;
+}
+
+void irq_line_set_pci(struct irq_line *l, uint16_t seg, uint8_t bus, uint8_t dev,
+                      uint8_t intx_pin)
+{
+    l->pci_calls++;
+    l->seg = seg;
+    l->bus = bus;
+    l->dev = dev;
+    l->pin = intx_pin;
+}
+
+void irq_line_set_msi(struct irq_line *l, bool enabled, uint64_t addr, uint32_t data)
+{
+    l->msi_calls++;
+    l->msi_enabled = enabled;
+    l->msi_addr = addr;
+    l->msi_data = data;
+}
+
+/* ---- bar ops double ------------------------------------------------------ */
+
+#define BAR_LOG_MAX 256
+
+struct bar_call {
+    bool map;
+    bool io;
+    uint64_t base, size;
+};
+
+struct bar_log {
+    struct bar_call calls[BAR_LOG_MAX];
+    unsigned n;
+    int map_result; /* what map() returns */
+};
+
+static struct bar_log bars;
+
+static void bar_record(void *ctx, bool map, bool io, uint64_t base, uint64_t size)
+{
+    struct bar_log *b = ctx;
+
+    if (b->n < BAR_LOG_MAX)
+        b->calls[b->n] = (struct bar_call){ map, io, base, size };
+    b->n++;
+}
+
+static int bar_map(void *ctx, bool io, uint64_t base, uint64_t size)
+{
+    bar_record(ctx, true, io, base, size);
+    return ((struct bar_log *)ctx)->map_result;
+}
+
+static void bar_unmap(void *ctx, bool io, uint64_t base, uint64_t size)
+{
+    bar_record(ctx, false, io, base, size);
+}
+
+static const struct pci_bar_ops bar_ops = { .map = bar_map, .unmap = bar_unmap };
+
+static void assert_bar_call(unsigned i, bool map, bool io, uint64_t base, uint64_t size)
+{
+    assert_true(i < bars.n);
+    assert_int_equal(bars.calls[i].map, map);
+    assert_int_equal(bars.calls[i].io, io);
+    assert_int_equal(bars.calls[i].base, base);
+    assert_int_equal(bars.calls[i].size, size);
+}
+
+/* ---- the fake device and its function ----------------------------------- */
+
+static uint64_t fake_read(void *opaque, uint64_t offset, unsigned size)
+{
+    (void)opaque, (void)offset, (void)size;
+    return 0;
+}
+
+static void fake_write(void *opaque, uint64_t offset, unsigned size, uint64_t value)
+{
+    (void)opaque, (void)offset, (void)size, (void)value;
+}
+
+static const struct region_ops fake_ops = { .read = fake_read, .write = fake_write };
+
+/* Every byte distinct, so a misplaced byte shows. */
+static const struct device_pci_id io_id = {
+    .vendor = 0x1234, .device = 0x5678, .class_code = 0x0c0330,
+    .subsystem_vendor = 0x9abc, .subsystem = 0xdef0, .bar_is_io = true,
+};
+static const struct device_pci_id mem_id = {
+    .vendor = 0x1234, .device = 0x5678, .class_code = 0x0c0330,
+    .subsystem_vendor = 0x9abc, .subsystem = 0xdef0, .bar_is_io = false,
+};
+
+static char dev_name[] = "fakepci";
+
+static struct {
+    struct device_type type;
+    struct dev_config cfg;
+    struct device dev;
+    struct pci_function *fn;
+} fx;
+
+static void make(const struct device_pci_id *id, enum irq_kind irq, uint64_t window)
+{
+    pci_function_free(fx.fn); /* a test may make several functions */
+    memset(&fx, 0, sizeof(fx));
+    memset(&line, 0, sizeof(line));
+    memset(&bars, 0, sizeof(bars));
+    fx.type = (struct device_type){
+        .name = "fake", .ops = &fake_ops, .max_access = 1, .pci = id,
+    };
+    fx.cfg = (struct dev_config){
+        .name = dev_name,
+        .type = &fx.type,
+        .attach = { .kind = ATTACH_PCI, .pci = { .bus = 0x02, .dev = 0x05, .fn = 0 } },
+        .irq = { .kind = irq },
+        .size = window,
+    };
+    fx.dev = (struct device){
+        .name = dev_name,
+        .type = &fx.type,
+        .cfg = &fx.cfg,
+        .irq = irq == IRQ_NONE ? NULL : &line,
+        .max_access = 1,
+    };
+    fx.fn = pci_function_new(&fx.dev, &bar_ops, &bars);
+    assert_non_null(fx.fn);
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    pci_function_free(fx.fn);
+    fx.fn = NULL;
+    return 0;
+}
+
+/* The core masks read results to the access size. */
+static uint32_t rd(unsigned reg, unsigned size)
+{
+    uint64_t v = pci_config_ops.read(fx.fn, reg, size);
+
+    return (uint32_t)(size == 4 ? v : v & ((UINT64_C(1) << (8 * size)) - 1));
+}
+
+static void wr(unsigned reg, unsigned size, uint32_t value)
+{
+    uint64_t masked = size == 4 ? value : value & ((UINT64_C(1) << (8 * size)) - 1);
+
+    pci_config_ops.write(fx.fn, reg, size, masked);
+}
+
+/* ---- stderr capture for the log checks ---------------------------------- */
+
+static char captured[16384];
+static int saved_stderr = -1;
+static FILE *capture_file;
+
+static void capture_begin(void)
+{
+    fflush(stderr);
+    capture_file = tmpfile();
+    assert_non_null(capture_file);
+    saved_stderr = dup(STDERR_FILENO);
+    assert_true(saved_stderr >= 0);
+    assert_true(dup2(fileno(capture_file), STDERR_FILENO) >= 0);
+}
+
+static void capture_end(void)
+{
+    size_t n;
+
+    fflush(stderr);
+    dup2(saved_stderr, STDERR_FILENO);
+    close(saved_stderr);
+    rewind(capture_file);
+    n = fread(captured, 1, sizeof(captured) - 1, capture_file);
+    captured[n] = '\0';
+    fclose(capture_file);
+}
+
+static unsigned count_lines(const char *s)
+{
+    unsigned n = 0;
+
+    for (; *s != '\0'; s++)
+        n += *s == '\n';
+    return n;
+}
+
+/* ---- identity registers --------------------------------------------------- */
+
+static void test_ids_as_dwords(void **state)
+{
+    (void)state;
+    make(&io_id, IRQ_NONE, 8);
+    assert_int_equal(rd(0x00, 4), 0x56781234);
+    assert_int_equal(rd(0x08, 4), 0x0c033000); /* class code, revision 0 */
+    assert_int_equal(rd(0x0c, 4), 0);          /* header type 0, no BIST */
+    assert_int_equal(rd(0x2c, 4), 0xdef09abc);
+}
+
+static void test_ids_unaligned(void **state)
+{
+    (void)state;
+    make(&io_id, IRQ_NONE, 8);
+    assert_int_equal(rd(0x00, 1), 0x34);
+    assert_int_equal(rd(0x01, 1), 0x12);
+    assert_int_equal(rd(0x02, 1), 0x78);
+    assert_int_equal(rd(0x03, 1), 0x56);
+    assert_int_equal(rd(0x00, 2), 0x1234);
+    assert_int_equal(rd(0x01, 2), 0x7812);
+    assert_int_equal(rd(0x02, 2), 0x5678);
+    assert_int_equal(rd(0x08, 1), 0x00); /* revision */
+    assert_int_equal(rd(0x09, 1), 0x30); /* prog-if */
+    assert_int_equal(rd(0x0a, 1), 0x03); /* subclass */
+    assert_int_equal(rd(0x0b, 1), 0x0c); /* class */
+    assert_int_equal(rd(0x0a, 2), 0x0c03);
+    assert_int_equal(rd(0x09, 2), 0x0330);
+    assert_int_equal(rd(0x0e, 1), 0x00); /* header type */
+    assert_int_equal(rd(0x2d, 2), 0xf09a);
+    assert_int_equal(rd(0x2e, 2), 0xdef0);
+}
+
+static void test_read_only_registers_ignore_writes(void **state)
+{
+    (void)state;
+    make(&mem_id, IRQ_NONE, 0x100);
+    wr(0x00, 4, 0xffffffff);
+    wr(0x08, 4, 0xffffffff);
+    wr(0x0c, 4, 0xffffffff);
+    wr(0x2c, 4, 0xffffffff);
+    wr(0x06, 2, 0xffff);
+    wr(0x34, 1, 0xff);
+    wr(0x3d, 1, 0xff);
+    wr(0x40, 4, 0xffffffff);
+    for (unsigned reg = 0x14; reg <= 0x24; reg += 4)
+        wr(reg, 4, 0xffffffff);
+    wr(0x30, 4, 0xffffffff); /* expansion ROM */
+    wr(0xfc, 4, 0xffffffff);
+
+    assert_int_equal(rd(0x00, 4), 0x56781234);
+    assert_int_equal(rd(0x08, 4), 0x0c033000);
+    assert_int_equal(rd(0x0c, 4), 0);
+    assert_int_equal(rd(0x2c, 4), 0xdef09abc);
+    assert_int_equal(rd(0x06, 2), 0);
+    assert_int_equal(rd(0x34, 1), 0);
+    assert_int_equal(rd(0x3d, 1), 0);
+    assert_int_equal(rd(0x40, 4), 0);
+    for (unsigned reg = 0x14; reg <= 0x24; reg += 4)
+        assert_int_equal(rd(reg, 4), 0);
+    assert_int_equal(rd(0x30, 4), 0);
+    assert_int_equal(rd(0xfc, 4), 0);
+    assert_int_equal(bars.n, 0);
+}
+
+static void test_command_writable_bits(void **state)
+{
+    (void)state;
+    make(&mem_id, IRQ_NONE, 0x100);
+    wr(0x04, 4, 0xffffffff);
+    assert_int_equal(rd(0x04, 2), 0x0407);
+    assert_int_equal(rd(0x06, 2), 0); /* status untouched */
+    wr(0x04, 1, 0x00);
+    assert_int_equal(rd(0x04, 2), 0x0400);
+    wr(0x05, 1, 0x00);
+    assert_int_equal(rd(0x04, 2), 0x0000);
+    wr(0x04, 1, 0x05);
+    assert_int_equal(rd(0x04, 2), 0x0005);
+}
+
+/* ---- BAR0 ------------------------------------------------------------------ */
+
+static void test_bar_size(void **state)
+{
+    (void)state;
+    make(&io_id, IRQ_NONE, 1);
+    assert_int_equal(pci_bar_size(&fx.dev), 16);
+    fx.cfg.size = 0x11;
+    assert_int_equal(pci_bar_size(&fx.dev), 32);
+    make(&mem_id, IRQ_NONE, 0x10);
+    assert_int_equal(pci_bar_size(&fx.dev), 0x1000);
+    fx.cfg.size = 0x1000;
+    assert_int_equal(pci_bar_size(&fx.dev), 0x1000);
+    fx.cfg.size = 0x1001;
+    assert_int_equal(pci_bar_size(&fx.dev), 0x2000);
+}
+
+static void test_bar_sizing_io(void **state)
+{
+    (void)state;
+    make(&io_id, IRQ_NONE, 8);
+    assert_int_equal(rd(0x10, 4), 0x1);
+    wr(0x10, 4, 0xffffffff);
+    assert_int_equal(rd(0x10, 4), 0xfffffff1);
+    teardown(NULL);
+
+    make(&io_id, IRQ_NONE, 0x20);
+    wr(0x10, 4, 0xffffffff);
+    assert_int_equal(rd(0x10, 4), 0xffffffe1);
+    /* Sizing with decode on must not claim the all-ones address. */
+    wr(0x04, 2, 0x0001);
+    wr(0x10, 4, 0xffffffff);
+    assert_int_equal(bars.n, 0);
+}
+
+static void test_bar_sizing_memory(void **state)
+{
+    (void)state;
+    make(&mem_id, IRQ_NONE, 0x100);
+    assert_int_equal(rd(0x10, 4), 0);
+    wr(0x10, 4, 0xffffffff);
+    assert_int_equal(rd(0x10, 4), 0xfffff000);
+    teardown(NULL);
+
+    make(&mem_id, IRQ_NONE, 0x3000);
+    wr(0x10, 4, 0xffffffff);
+    assert_int_equal(rd(0x10, 4), 0xffffc000);
+    wr(0x04, 2, 0x0002);
+    wr(0x10, 4, 0xffffffff);
+    assert_int_equal(bars.n, 0);
+}
+
+static void test_bar_claimed_when_decode_enabled_io(void **state)
+{
+    (void)state;
+    make(&io_id, IRQ_NONE, 8);
+    wr(0x10, 4, 0xc000);
+    assert_int_equal(rd(0x10, 4), 0xc001);
+    assert_int_equal(bars.n, 0); /* decode still off */
+    wr(0x04, 2, 0x0002);         /* memory decode does not cover an I/O BAR */
+    assert_int_equal(bars.n, 0);
+    wr(0x04, 2, 0x0003);
+    assert_int_equal(bars.n, 1);
+    assert_bar_call(0, true, true, 0xc000, 8);
+    wr(0x04, 2, 0x0007); /* unrelated bit: no second claim */
+    assert_int_equal(bars.n, 1);
+}
+
+static void test_bar_claimed_when_decode_enabled_memory(void **state)
+{
+    (void)state;
+    make(&mem_id, IRQ_NONE, 0x100);
+    wr(0x04, 2, 0x0002);
+    assert_int_equal(bars.n, 0); /* BAR still 0: unassigned */
+    wr(0x10, 4, 0xfebf1000);
+    assert_int_equal(rd(0x10, 4), 0xfebf1000);
+    assert_int_equal(bars.n, 1);
+    assert_bar_call(0, true, false, 0xfebf1000, 0x100);
+}
+
+static void test_bar_programmed_in_halves(void **state)
+{
+    (void)state;
+    make(&mem_id, IRQ_NONE, 0x100);
+    wr(0x04, 1, 0x02);
+    wr(0x12, 2, 0xfebf);
+    assert_int_equal(bars.n, 1);
+    assert_bar_call(0, true, false, 0xfebf0000, 0x100);
+    wr(0x10, 2, 0x3000);
+    assert_int_equal(bars.n, 3);
+    assert_bar_call(1, false, false, 0xfebf0000, 0x100);
+    assert_bar_call(2, true, false, 0xfebf3000, 0x100);
+}
+
+static void test_bar_move_releases_then_claims(void **state)
+{
+    (void)state;
+    make(&mem_id, IRQ_NONE, 0x100);
+    wr(0x10, 4, 0xfebf1000);
+    wr(0x04, 2, 0x0002);
+    wr(0x10, 4, 0xfebf2000);
+    assert_int_equal(bars.n, 3);
+    assert_bar_call(1, false, false, 0xfebf1000, 0x100);
+    assert_bar_call(2, true, false, 0xfebf2000, 0x100);
+    wr(0x10, 4, 0xfebf2000); /* same address again: nothing to do */
+    assert_int_equal(bars.n, 3);
+}
+
+static void test_decode_off_releases(void **state)
+{
+    (void)state;
+    make(&io_id, IRQ_NONE, 8);
+    wr(0x10, 4, 0xc040);
+    wr(0x04, 2, 0x0001);
+    wr(0x04, 2, 0x0000);
+    assert_int_equal(bars.n, 2);
+    assert_bar_call(1, false, true, 0xc040, 8);
+    wr(0x04, 2, 0x0001);
+    assert_int_equal(bars.n, 3);
+    assert_bar_call(2, true, true, 0xc040, 8);
+}
+
+static void test_sizing_with_decode_on_releases_and_restores(void **state)
+{
+    (void)state;
+    make(&mem_id, IRQ_NONE, 0x100);
+    wr(0x10, 4, 0xfebf1000);
+    wr(0x04, 2, 0x0002);
+    wr(0x10, 4, 0xffffffff);
+    wr(0x10, 4, 0xfebf1000);
+    assert_int_equal(bars.n, 3);
+    assert_bar_call(1, false, false, 0xfebf1000, 0x100);
+    assert_bar_call(2, true, false, 0xfebf1000, 0x100);
+}
+
+static void test_free_releases(void **state)
+{
+    (void)state;
+    make(&mem_id, IRQ_NONE, 0x100);
+    wr(0x10, 4, 0xfebf1000);
+    wr(0x04, 2, 0x0002);
+    pci_function_free(fx.fn);
+    fx.fn = NULL;
+    assert_int_equal(bars.n, 2);
+    assert_bar_call(1, false, false, 0xfebf1000, 0x100);
+
+    make(&mem_id, IRQ_NONE, 0x100); /* never claimed: nothing to release */
+    pci_function_free(fx.fn);
+    fx.fn = NULL;
+    assert_int_equal(bars.n, 0);
+}
+
+static void test_map_failure_not_claimed_and_retried(void **state)
+{
+    (void)state;
+    make(&mem_id, IRQ_NONE, 0x100);
+    bars.map_result = -EEXIST;
+    wr(0x10, 4, 0xfebf1000);
+    capture_begin();
+    wr(0x04, 2, 0x0002);
+    capture_end();
+    assert_int_equal(bars.n, 1);
+    assert_bar_call(0, true, false, 0xfebf1000, 0x100);
+    assert_non_null(strstr(captured, "fakepci"));
+    assert_non_null(strstr(captured, "0xfebf1000"));
+    assert_non_null(strstr(captured, "warning"));
+    assert_int_equal(rd(0x10, 4), 0xfebf1000); /* the BAR keeps the value */
+
+    /* Not claimed: turning decode off has nothing to release. */
+    wr(0x04, 2, 0x0000);
+    assert_int_equal(bars.n, 1);
+
+    /* Programming the command register again retries, now successfully. */
+    bars.map_result = 0;
+    wr(0x04, 2, 0x0002);
+    assert_int_equal(bars.n, 2);
+    assert_bar_call(1, true, false, 0xfebf1000, 0x100);
+    pci_function_free(fx.fn);
+    fx.fn = NULL;
+    assert_int_equal(bars.n, 3);
+    assert_bar_call(2, false, false, 0xfebf1000, 0x100);
+}
+
+static void test_map_failure_then_move(void **state)
+{
+    (void)state;
+    make(&io_id, IRQ_NONE, 8);
+    bars.map_result = -EEXIST;
+    wr(0x04, 2, 0x0001);
+    capture_begin();
+    wr(0x10, 4, 0x03f0);
+    capture_end();
+    assert_int_equal(bars.n, 1);
+    bars.map_result = 0;
+    wr(0x10, 4, 0xc000);
+    assert_int_equal(bars.n, 2); /* no unmap of the failed address */
+    assert_bar_call(1, true, true, 0xc000, 8);
+}
+
+static void test_io_bar_beyond_port_space(void **state)
+{
+    (void)state;
+    make(&io_id, IRQ_NONE, 8);
+    wr(0x04, 2, 0x0001);
+    wr(0x10, 4, 0x10000);
+    assert_int_equal(rd(0x10, 4), 0x10001);
+    assert_int_equal(bars.n, 0);
+    wr(0x10, 4, 0xfff0); /* last 16 ports: still inside */
+    assert_int_equal(bars.n, 1);
+    assert_bar_call(0, true, true, 0xfff0, 8);
+    wr(0x10, 4, 0x12340);
+    assert_int_equal(bars.n, 2);
+    assert_bar_call(1, false, true, 0xfff0, 8);
+}
+
+static void test_map_failure_log_is_bounded(void **state)
+{
+    enum { ATTEMPTS = 200 };
+
+    (void)state;
+    make(&mem_id, IRQ_NONE, 0x100);
+    bars.map_result = -EEXIST;
+    wr(0x10, 4, 0xfebf1000);
+    capture_begin();
+    for (unsigned i = 0; i < ATTEMPTS; i++)
+        wr(0x04, 2, 0x0002);
+    capture_end();
+    assert_int_equal(bars.n, ATTEMPTS);
+    assert_true(count_lines(captured) < ATTEMPTS / 2);
+}
+
+/* ---- INTx ------------------------------------------------------------------- */
+
+static void test_intx_pin_and_line(void **state)
+{
+    (void)state;
+    make(&io_id, IRQ_INTX, 8);
+    assert_int_equal(line.pci_calls, 1);
+    assert_int_equal(line.seg, 0);
+    assert_int_equal(line.bus, 0x02);
+    assert_int_equal(line.dev, 0x05);
+    assert_int_equal(line.pin, 0); /* INTA */
+    assert_int_equal(rd(0x3d, 1), 1);
+    assert_int_equal(rd(0x3c, 1), 0);
+    wr(0x3c, 1, 0x0b);
+    assert_int_equal(rd(0x3c, 1), 0x0b);
+    assert_int_equal(rd(0x3c, 4), 0x010b);
+    wr(0x3c, 4, 0xffffff0a); /* pin and the rest stay */
+    assert_int_equal(rd(0x3c, 4), 0x010a);
+    assert_int_equal(rd(0x06, 2), 0); /* no capabilities */
+    assert_int_equal(rd(0x34, 1), 0);
+}
+
+static void test_no_irq_has_no_pin(void **state)
+{
+    (void)state;
+    make(&io_id, IRQ_NONE, 8);
+    assert_int_equal(rd(0x3d, 1), 0);
+    wr(0x3c, 1, 0x05); /* the line register is scratch all the same */
+    assert_int_equal(rd(0x3c, 1), 0x05);
+    wr(0x04, 2, 0x0400);
+    assert_int_equal(rd(0x04, 2), 0x0400);
+}
+
+static void test_interrupt_disable_masks_line(void **state)
+{
+    (void)state;
+    make(&io_id, IRQ_INTX, 8);
+    wr(0x04, 2, 0x0400);
+    assert_int_equal(line.mask_calls, 1);
+    assert_true(line.masked);
+    assert_int_equal(rd(0x04, 2), 0x0400);
+    wr(0x04, 2, 0x0401); /* bit 10 unchanged */
+    assert_int_equal(line.mask_calls, 1);
+    wr(0x05, 1, 0x00);
+    assert_int_equal(line.mask_calls, 2);
+    assert_false(line.masked);
+}
+
+static void test_status_follows_line_level(void **state)
+{
+    (void)state;
+    make(&io_id, IRQ_INTX, 8);
+    assert_int_equal(rd(0x06, 2), 0);
+    irq_line_set(&line, true);
+    assert_int_equal(rd(0x06, 2), 0x0008);
+    assert_int_equal(rd(0x06, 1), 0x08);
+    wr(0x04, 2, 0x0400); /* masked: status still shows the device's level */
+    assert_int_equal(rd(0x04, 4), 0x00080400);
+    wr(0x06, 2, 0xffff); /* read-only */
+    irq_line_set(&line, false);
+    assert_int_equal(rd(0x06, 2), 0);
+}
+
+/* ---- MSI ---------------------------------------------------------------------- */
+
+static void test_msi_capability_layout(void **state)
+{
+    (void)state;
+    make(&mem_id, IRQ_MSI, 0x100);
+    assert_int_equal(rd(0x06, 2), 0x0010); /* capabilities list */
+    assert_int_equal(rd(0x34, 1), 0x40);
+    assert_int_equal(rd(0x40, 4), 0x00800005); /* 64-bit, one vector, next 0 */
+    assert_int_equal(rd(0x41, 1), 0x00);
+    assert_int_equal(rd(0x3d, 1), 0); /* no INTx pin */
+    assert_int_equal(line.pci_calls, 0);
+
+    wr(0x40, 4, 0xffffffff);
+    assert_int_equal(rd(0x40, 4), 0x00f10005); /* enable + MME written */
+    wr(0x42, 2, 0x0000);
+    assert_int_equal(rd(0x42, 2), 0x0080);
+    wr(0x44, 4, 0xffffffff);
+    assert_int_equal(rd(0x44, 4), 0xfffffffc);
+    wr(0x48, 4, 0xffffffff);
+    assert_int_equal(rd(0x48, 4), 0xffffffff);
+    wr(0x4c, 4, 0xffffffff);
+    assert_int_equal(rd(0x4c, 4), 0x0000ffff);
+    wr(0x50, 4, 0xffffffff);
+    assert_int_equal(rd(0x50, 4), 0);
+}
+
+static void test_msi_message_reaches_line(void **state)
+{
+    (void)state;
+    make(&mem_id, IRQ_MSI, 0x100);
+    wr(0x44, 4, 0xfee01000);
+    wr(0x48, 4, 0x00000000);
+    wr(0x4c, 2, 0x4041);
+    assert_false(line.msi_enabled);
+    assert_int_equal(line.msi_addr, 0xfee01000);
+    assert_int_equal(line.msi_data, 0x4041);
+
+    wr(0x42, 2, 0x0001); /* enabled, but no bus mastering yet */
+    assert_false(line.msi_enabled);
+    wr(0x04, 2, 0x0006);
+    assert_true(line.msi_enabled);
+    assert_int_equal(line.msi_addr, 0xfee01000);
+    assert_int_equal(line.msi_data, 0x4041);
+
+    wr(0x4c, 2, 0x4052);
+    assert_true(line.msi_enabled);
+    assert_int_equal(line.msi_data, 0x4052);
+    wr(0x48, 4, 0x1);
+    assert_int_equal(line.msi_addr, 0x1fee01000);
+
+    wr(0x04, 2, 0x0002); /* bus master off */
+    assert_false(line.msi_enabled);
+    wr(0x04, 2, 0x0006);
+    assert_true(line.msi_enabled);
+    wr(0x42, 2, 0x0000); /* MSI enable off */
+    assert_false(line.msi_enabled);
+}
+
+static void test_msi_calls_only_on_change(void **state)
+{
+    unsigned calls;
+
+    (void)state;
+    make(&mem_id, IRQ_MSI, 0x100);
+    wr(0x3c, 1, 0x0a); /* unrelated register */
+    wr(0x44, 4, 0);    /* same address as before */
+    assert_int_equal(line.msi_calls, 0);
+    wr(0x44, 4, 0xfee00000);
+    wr(0x42, 2, 0x0001);
+    wr(0x04, 2, 0x0004);
+    calls = line.msi_calls;
+    wr(0x44, 4, 0xfee00000);
+    wr(0x42, 2, 0x0011); /* MME 1: only one vector is honoured */
+    assert_int_equal(line.msi_calls, calls);
+}
+
+static void test_msi_ignores_interrupt_disable(void **state)
+{
+    (void)state;
+    make(&mem_id, IRQ_MSI, 0x100);
+    /* Linux sets Interrupt Disable when it enables MSI. */
+    wr(0x04, 2, 0x0406);
+    assert_int_equal(rd(0x04, 2), 0x0406);
+    assert_int_equal(line.mask_calls, 0);
+}
+
+static void test_no_msi_without_msi_irq(void **state)
+{
+    (void)state;
+    make(&mem_id, IRQ_INTX, 0x100);
+    wr(0x40, 4, 0xffffffff);
+    wr(0x44, 4, 0xfee00000);
+    wr(0x4c, 4, 0x4041);
+    wr(0x04, 2, 0x0004);
+    assert_int_equal(rd(0x34, 1), 0);
+    assert_int_equal(rd(0x06, 2) & 0x10, 0);
+    assert_int_equal(rd(0x40, 4), 0);
+    assert_int_equal(rd(0x44, 4), 0);
+    assert_int_equal(rd(0x4c, 4), 0);
+    assert_int_equal(line.msi_calls, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_teardown(test_ids_as_dwords, teardown),
+        cmocka_unit_test_teardown(test_ids_unaligned, teardown),
+        cmocka_unit_test_teardown(test_read_only_registers_ignore_writes, teardown),
+        cmocka_unit_test_teardown(test_command_writable_bits, teardown),
+        cmocka_unit_test_teardown(test_bar_size, teardown),
+        cmocka_unit_test_teardown(test_bar_sizing_io, teardown),
+        cmocka_unit_test_teardown(test_bar_sizing_memory, teardown),
+        cmocka_unit_test_teardown(test_bar_claimed_when_decode_enabled_io, teardown),
+        cmocka_unit_test_teardown(test_bar_claimed_when_decode_enabled_memory, teardown),
+        cmocka_unit_test_teardown(test_bar_programmed_in_halves, teardown),
+        cmocka_unit_test_teardown(test_bar_move_releases_then_claims, teardown),
+        cmocka_unit_test_teardown(test_decode_off_releases, teardown),
+        cmocka_unit_test_teardown(test_sizing_with_decode_on_releases_and_restores, teardown),
+        cmocka_unit_test_teardown(test_free_releases, teardown),
+        cmocka_unit_test_teardown(test_map_failure_not_claimed_and_retried, teardown),
+        cmocka_unit_test_teardown(test_map_failure_then_move, teardown),
+        cmocka_unit_test_teardown(test_io_bar_beyond_port_space, teardown),
+        cmocka_unit_test_teardown(test_intx_pin_and_line, teardown),
+        cmocka_unit_test_teardown(test_no_irq_has_no_pin, teardown),
+        cmocka_unit_test_teardown(test_interrupt_disable_masks_line, teardown),
+        cmocka_unit_test_teardown(test_status_follows_line_level, teardown),
+        cmocka_unit_test_teardown(test_msi_capability_layout, teardown),
+        cmocka_unit_test_teardown(test_msi_message_reaches_line, teardown),
+        cmocka_unit_test_teardown(test_msi_calls_only_on_change, teardown),
+        cmocka_unit_test_teardown(test_msi_ignores_interrupt_disable, teardown),
+        cmocka_unit_test_teardown(test_no_msi_without_msi_irq, teardown),
+        /* Last: it uses up the rate limiter's burst. */
+        cmocka_unit_test_teardown(test_map_failure_log_is_bounded, teardown),
+    };
+
+    log_init(LOG_TARGET_STDERR, LOG_INFO);
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
