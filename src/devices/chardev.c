@@ -1,0 +1,770 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Character backends at run time (the semantics are in chardev.h).
+ *
+ * stdio, socket and pty are "streams": non-blocking fds watched by libev,
+ * input read only as far as the device's rx_room() allows, output written
+ * straight away and, when the fd is full, kept in a bounded buffer
+ * (CHARDEV_OUTBUF) that the write watcher drains before calling tx_ready().
+ * file writes synchronously (regular files do not block); journal turns
+ * output into one entry per line; null discards.
+ *
+ * Choices:
+ *  - socket: one client at a time.  A second connection while one is
+ *    active is accepted and closed at once with a (rate-limited) log line,
+ *    so its user learns immediately rather than waiting silently; if the
+ *    active client has in fact hung up unnoticed (its input was paused),
+ *    it is dropped and the newcomer takes its place.  The path is created
+ *    0660, a stale socket there is replaced (anything else is refused),
+ *    and it is removed at close if it is still ours.
+ *  - pty: dmd does not hold the slave open.  At start it opens and closes
+ *    the slave once, which makes the master report a hang-up until someone
+ *    opens the slave; while nobody has it open output is discarded (like a
+ *    line with nothing attached) and a timer polls every
+ *    CHARDEV_PTY_POLL_S for an opener, because a hung-up master is always
+ *    readable and cannot be waited for with an io watcher.
+ *  - stdio: stdin and stdout are made non-blocking (and stdin, when it is
+ *    a terminal, raw but with signals kept so ^C still stops dmd); both are
+ *    restored at close.  End of input is logged once and reading stops.
+ *  - journal: lines are split on \n, \r is dropped, and a line is sent
+ *    when it reaches CHARDEV_JOURNAL_LINE_MAX bytes; a partial line is sent
+ *    at close.  Entries carry SYSLOG_IDENTIFIER=dmd-OWNER, so
+ *    `journalctl -t dmd-uart0` shows one guest line's output.
+ *
+ * Client callbacks are called only from the event loop, never from inside
+ * chardev_write(), chardev_rx_resume() or chardev_close(): a device may
+ * call those from its register handlers without being re-entered.  A
+ * client must not close its chardev from inside a callback.
+ */
+#include "chardev.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <ev.h>
+#define SD_JOURNAL_SUPPRESS_LOCATION
+#include <systemd/sd-journal.h>
+
+#include "../log.h"
+
+#define CHARDEV_OUTBUF 4096
+#define CHARDEV_READ_CHUNK 256
+#define CHARDEV_JOURNAL_LINE_MAX 1024
+#define CHARDEV_PTY_POLL_S 0.25
+#define JOURNAL_MESSAGE "MESSAGE="
+
+int (*chardev_journal_sendv)(const struct iovec *iov, int n) = sd_journal_sendv;
+
+struct chardev {
+    enum chardev_kind kind;
+    struct ev_loop *loop;
+    char *owner;
+    struct chardev_client client;
+    struct log_ratelimit rl; /* messages the host side can trigger */
+
+    /* The stream, when there is one: -1 when nobody is on the line. */
+    int in_fd, out_fd;
+    ev_io in_watcher, out_watcher;
+    bool connected;  /* socket client or pty opener present */
+    bool in_ended;   /* stdin reached its end */
+    bool out_failed; /* a write failed: handled from out_watcher */
+    int out_errno;
+    bool tx_blocked; /* a chardev_write() came up short: owe a tx_ready() */
+    size_t out_len;
+    uint8_t out[CHARDEV_OUTBUF];
+
+    int fd;          /* file; socket listener; pty master */
+    ev_io accept_watcher;
+    ev_timer pty_timer;
+    char *path;      /* socket path or pty link, removed at close */
+    struct stat path_st;
+    char pty_name[64];
+
+    int saved_flags[2]; /* stdio: stdin's and stdout's file status flags */
+    bool tty_raw;
+    struct termios saved_tio;
+
+    char *journal_device;   /* "DMD_DEVICE=owner" */
+    char *journal_ident;    /* "SYSLOG_IDENTIFIER=dmd-owner" */
+    size_t line_len;        /* bytes after the "MESSAGE=" prefix */
+    char line[sizeof(JOURNAL_MESSAGE) - 1 + CHARDEV_JOURNAL_LINE_MAX];
+};
+
+#define CHR_FIELDS(chr) (&(struct log_fields){ .device = (chr)->owner, .vcpu = -1 })
+
+static int open_failed(struct chardev *chr, const char *what, const char *path)
+{
+    int err = errno ? errno : EIO;
+
+    log_dev(LOG_ERR, chr->owner, "%s backend: %s %s: %s", chardev_kind_name(chr->kind), what,
+            path, strerror(err));
+    return -err;
+}
+
+static int set_nonblock(int fd, int *saved)
+{
+    int flags = fcntl(fd, F_GETFL);
+
+    if (flags < 0)
+        return -1;
+    if (saved != NULL)
+        *saved = flags;
+    return fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+}
+
+/* Output is discarded from now on: a device waiting for room need not. */
+static void release_tx(struct chardev *chr)
+{
+    if (!chr->tx_blocked)
+        return;
+    chr->tx_blocked = false;
+    if (chr->client.tx_ready != NULL)
+        chr->client.tx_ready(chr->client.opaque);
+}
+
+static void set_carrier(struct chardev *chr, bool connected)
+{
+    chr->connected = connected;
+    if (chr->client.carrier != NULL)
+        chr->client.carrier(chr->client.opaque, connected);
+}
+
+/* ---- streams ------------------------------------------------------------ */
+
+static void on_input(struct ev_loop *loop, ev_io *w, int revents);
+static void on_output(struct ev_loop *loop, ev_io *w, int revents);
+
+static void stream_start(struct chardev *chr, int in_fd, int out_fd)
+{
+    chr->in_fd = in_fd;
+    chr->out_fd = out_fd;
+    chr->out_len = 0;
+    chr->out_failed = false;
+    if (in_fd >= 0) {
+        ev_io_init(&chr->in_watcher, on_input, in_fd, EV_READ);
+        chr->in_watcher.data = chr;
+        if (chr->client.rx != NULL)
+            ev_io_start(chr->loop, &chr->in_watcher);
+    }
+    if (out_fd >= 0) {
+        ev_io_init(&chr->out_watcher, on_output, out_fd, EV_WRITE);
+        chr->out_watcher.data = chr;
+    }
+}
+
+/* Forget the stream (the caller closes fds it owns); pending output is lost. */
+static void stream_stop(struct chardev *chr)
+{
+    if (chr->in_fd >= 0)
+        ev_io_stop(chr->loop, &chr->in_watcher);
+    if (chr->out_fd >= 0)
+        ev_io_stop(chr->loop, &chr->out_watcher);
+    chr->in_fd = -1;
+    chr->out_fd = -1;
+    chr->out_len = 0;
+    chr->out_failed = false;
+}
+
+static ssize_t stream_send(struct chardev *chr, const uint8_t *buf, size_t len)
+{
+    /* MSG_NOSIGNAL: a client that left must not kill dmd with SIGPIPE. */
+    if (chr->kind == CHARDEV_SOCKET)
+        return send(chr->out_fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+    return write(chr->out_fd, buf, len);
+}
+
+/* Write what the fd takes now; a hard error is noted for on_output(). */
+static size_t stream_try_write(struct chardev *chr, const uint8_t *buf, size_t len)
+{
+    ssize_t n = stream_send(chr, buf, len);
+
+    if (n >= 0)
+        return (size_t)n;
+    if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+        chr->out_failed = true;
+        chr->out_errno = errno;
+    }
+    return 0;
+}
+
+static size_t stream_write(struct chardev *chr, const uint8_t *buf, size_t len)
+{
+    size_t taken = 0, room, more;
+
+    if (chr->out_fd < 0 || chr->out_failed)
+        return len; /* nobody on the line */
+    if (chr->out_len == 0)
+        taken = stream_try_write(chr, buf, len);
+    if (chr->out_failed) {
+        /* Deal with it from the loop, not inside the device's write. */
+        ev_feed_event(chr->loop, &chr->out_watcher, EV_WRITE);
+        return len;
+    }
+    room = CHARDEV_OUTBUF - chr->out_len;
+    more = len - taken < room ? len - taken : room;
+    memcpy(chr->out + chr->out_len, buf + taken, more);
+    chr->out_len += more;
+    taken += more;
+    if (chr->out_len > 0)
+        ev_io_start(chr->loop, &chr->out_watcher);
+    if (taken < len)
+        chr->tx_blocked = true;
+    return taken;
+}
+
+static void stream_flush(struct chardev *chr)
+{
+    size_t n;
+
+    if (chr->out_len == 0 || chr->out_failed)
+        return;
+    n = stream_try_write(chr, chr->out, chr->out_len);
+    memmove(chr->out, chr->out + n, chr->out_len - n);
+    chr->out_len -= n;
+}
+
+static void socket_hangup(struct chardev *chr, const char *why);
+static void pty_hangup(struct chardev *chr);
+
+static void stdout_failed(struct chardev *chr)
+{
+    log_dev(LOG_WARNING, chr->owner, "stdio backend: writing to stdout failed: %s; "
+            "output is discarded from now on", strerror(chr->out_errno));
+    ev_io_stop(chr->loop, &chr->out_watcher);
+    chr->out_fd = -1;
+    chr->out_len = 0;
+    release_tx(chr);
+}
+
+static void output_failed(struct chardev *chr)
+{
+    if (chr->kind == CHARDEV_SOCKET)
+        socket_hangup(chr, strerror(chr->out_errno));
+    else if (chr->kind == CHARDEV_PTY)
+        pty_hangup(chr);
+    else
+        stdout_failed(chr);
+}
+
+static void on_output(struct ev_loop *loop, ev_io *w, int revents)
+{
+    struct chardev *chr = w->data;
+
+    (void)revents;
+    stream_flush(chr);
+    if (chr->out_failed) {
+        output_failed(chr);
+        return;
+    }
+    if (chr->out_len == 0)
+        ev_io_stop(loop, w);
+    if (chr->out_len < CHARDEV_OUTBUF)
+        release_tx(chr);
+}
+
+static void stdin_ended(struct chardev *chr, int err)
+{
+    if (err != 0)
+        log_dev(LOG_WARNING, chr->owner, "stdio backend: reading stdin failed: %s; "
+                "no more input", strerror(err));
+    else
+        log_dev(LOG_INFO, chr->owner, "stdio backend: end of stdin; no more input");
+    ev_io_stop(chr->loop, &chr->in_watcher);
+    chr->in_ended = true;
+}
+
+static void input_ended(struct chardev *chr, int err)
+{
+    if (chr->kind == CHARDEV_SOCKET)
+        socket_hangup(chr, err != 0 ? strerror(err) : "closed by the client");
+    else if (chr->kind == CHARDEV_PTY)
+        pty_hangup(chr); /* EIO: the last opener closed the slave */
+    else
+        stdin_ended(chr, err);
+}
+
+static void on_input(struct ev_loop *loop, ev_io *w, int revents)
+{
+    struct chardev *chr = w->data;
+    uint8_t buf[CHARDEV_READ_CHUNK];
+    size_t room = chr->client.rx_room != NULL ? chr->client.rx_room(chr->client.opaque) : 0;
+    ssize_t n;
+
+    (void)revents;
+    if (room == 0) {
+        ev_io_stop(loop, w); /* until chardev_rx_resume() */
+        return;
+    }
+    n = read(w->fd, buf, room < sizeof(buf) ? room : sizeof(buf));
+    if (n > 0)
+        chr->client.rx(chr->client.opaque, buf, (size_t)n);
+    else if (n == 0)
+        input_ended(chr, 0);
+    else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+        input_ended(chr, errno);
+}
+
+/* ---- file --------------------------------------------------------------- */
+
+static int file_open(struct chardev *chr, const char *path)
+{
+    /* O_NONBLOCK only matters if PATH is a FIFO: never wait for a reader. */
+    chr->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
+                   0640);
+    if (chr->fd < 0)
+        return open_failed(chr, "cannot open", path);
+    chr->path = strdup(path);
+    return chr->path != NULL ? 0 : -ENOMEM;
+}
+
+static void file_write(struct chardev *chr, const uint8_t *buf, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(chr->fd, buf, len);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            log_limited(&chr->rl, LOG_WARNING, CHR_FIELDS(chr),
+                        "file backend: writing %s failed: %s; output lost", chr->path,
+                        n < 0 ? strerror(errno) : "no progress");
+            return;
+        }
+        buf += n;
+        len -= (size_t)n;
+    }
+}
+
+/* ---- journal ------------------------------------------------------------ */
+
+static void journal_send_line(struct chardev *chr)
+{
+    struct iovec iov[4] = {
+        { .iov_base = chr->line, .iov_len = sizeof(JOURNAL_MESSAGE) - 1 + chr->line_len },
+        { .iov_base = (char *)"PRIORITY=6", .iov_len = strlen("PRIORITY=6") },
+        { .iov_base = chr->journal_device, .iov_len = strlen(chr->journal_device) },
+        { .iov_base = chr->journal_ident, .iov_len = strlen(chr->journal_ident) },
+    };
+    int rc = chardev_journal_sendv(iov, 4);
+
+    if (rc < 0)
+        log_limited(&chr->rl, LOG_WARNING, CHR_FIELDS(chr),
+                    "journal backend: cannot send a line: %s; output lost", strerror(-rc));
+    chr->line_len = 0;
+}
+
+static void journal_write(struct chardev *chr, const uint8_t *buf, size_t len)
+{
+    char *text = chr->line + sizeof(JOURNAL_MESSAGE) - 1;
+
+    for (size_t i = 0; i < len; i++) {
+        if (buf[i] == '\r')
+            continue;
+        if (buf[i] == '\n') {
+            journal_send_line(chr);
+            continue;
+        }
+        text[chr->line_len++] = (char)buf[i];
+        if (chr->line_len == CHARDEV_JOURNAL_LINE_MAX)
+            journal_send_line(chr);
+    }
+}
+
+static int journal_open(struct chardev *chr)
+{
+    memcpy(chr->line, JOURNAL_MESSAGE, sizeof(JOURNAL_MESSAGE) - 1);
+    if (asprintf(&chr->journal_device, "DMD_DEVICE=%s", chr->owner) < 0) {
+        chr->journal_device = NULL;
+        return -ENOMEM;
+    }
+    if (asprintf(&chr->journal_ident, "SYSLOG_IDENTIFIER=dmd-%s", chr->owner) < 0) {
+        chr->journal_ident = NULL;
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+/* ---- stdio -------------------------------------------------------------- */
+
+/* Raw input, but ^C and friends still reach dmd. */
+static void stdin_make_raw(struct chardev *chr)
+{
+    struct termios tio;
+
+    if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &chr->saved_tio) < 0)
+        return;
+    tio = chr->saved_tio;
+    cfmakeraw(&tio);
+    tio.c_lflag |= ISIG;
+    tio.c_oflag = chr->saved_tio.c_oflag;
+    if (tcsetattr(STDIN_FILENO, TCSANOW, &tio) == 0)
+        chr->tty_raw = true;
+}
+
+static int stdio_open(struct chardev *chr)
+{
+    int in_fd = -1;
+
+    chr->saved_flags[0] = chr->saved_flags[1] = -1;
+    if (set_nonblock(STDOUT_FILENO, &chr->saved_flags[1]) < 0)
+        return open_failed(chr, "cannot use", "stdout");
+    if (chr->client.rx != NULL) {
+        if (set_nonblock(STDIN_FILENO, &chr->saved_flags[0]) < 0) {
+            log_dev(LOG_WARNING, chr->owner, "stdio backend: stdin is unusable (%s); no input",
+                    strerror(errno));
+        } else {
+            in_fd = STDIN_FILENO;
+            stdin_make_raw(chr);
+        }
+    }
+    stream_start(chr, in_fd, STDOUT_FILENO);
+    return 0;
+}
+
+static void stdio_close(struct chardev *chr)
+{
+    if (chr->tty_raw)
+        tcsetattr(STDIN_FILENO, TCSANOW, &chr->saved_tio);
+    if (chr->saved_flags[0] >= 0)
+        fcntl(STDIN_FILENO, F_SETFL, chr->saved_flags[0]);
+    if (chr->saved_flags[1] >= 0)
+        fcntl(STDOUT_FILENO, F_SETFL, chr->saved_flags[1]);
+}
+
+/* ---- socket ------------------------------------------------------------- */
+
+static void socket_hangup(struct chardev *chr, const char *why)
+{
+    int fd = chr->in_fd;
+
+    stream_stop(chr);
+    close(fd);
+    log_limited(&chr->rl, LOG_INFO, CHR_FIELDS(chr), "socket %s: client left (%s)", chr->path,
+                why);
+    set_carrier(chr, false);
+    release_tx(chr);
+}
+
+/* The client hung up while its input was paused, so nobody noticed. */
+static bool socket_client_gone(const struct chardev *chr)
+{
+    struct pollfd p = { .fd = chr->in_fd, .events = 0 };
+
+    return poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR));
+}
+
+static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
+{
+    struct chardev *chr = w->data;
+    int fd = accept4(chr->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+    (void)loop;
+    (void)revents;
+    if (fd < 0) {
+        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR && errno != ECONNABORTED)
+            log_limited(&chr->rl, LOG_WARNING, CHR_FIELDS(chr), "socket %s: accept: %s",
+                        chr->path, strerror(errno));
+        return;
+    }
+    if (chr->connected && socket_client_gone(chr))
+        socket_hangup(chr, "hung up");
+    if (chr->connected) {
+        log_limited(&chr->rl, LOG_NOTICE, CHR_FIELDS(chr),
+                    "socket %s: refused a second client while one is connected", chr->path);
+        close(fd);
+        return;
+    }
+    stream_start(chr, fd, fd);
+    log_limited(&chr->rl, LOG_INFO, CHR_FIELDS(chr), "socket %s: client connected", chr->path);
+    set_carrier(chr, true);
+}
+
+/* Replace a socket left by an earlier run; refuse to touch anything else. */
+static int socket_remove_stale(struct chardev *chr, const char *path)
+{
+    struct stat st;
+
+    if (lstat(path, &st) < 0)
+        return errno == ENOENT ? 0 : open_failed(chr, "cannot stat", path);
+    if (!S_ISSOCK(st.st_mode)) {
+        log_dev(LOG_ERR, chr->owner, "socket backend: %s exists and is not a socket; "
+                "not replacing it", path);
+        return -EEXIST;
+    }
+    if (unlink(path) < 0)
+        return open_failed(chr, "cannot remove the stale socket", path);
+    return 0;
+}
+
+static int socket_open(struct chardev *chr, const char *path)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    mode_t old_umask;
+    int rc;
+
+    if (strlen(path) >= sizeof(sa.sun_path)) {
+        errno = ENAMETOOLONG;
+        return open_failed(chr, "cannot use", path);
+    }
+    memcpy(sa.sun_path, path, strlen(path) + 1);
+    rc = socket_remove_stale(chr, path);
+    if (rc < 0)
+        return rc;
+    chr->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (chr->fd < 0)
+        return open_failed(chr, "cannot create a socket for", path);
+    old_umask = umask(0117); /* the socket file is created 0660 */
+    rc = bind(chr->fd, (const struct sockaddr *)&sa, sizeof(sa));
+    umask(old_umask);
+    if (rc < 0)
+        return open_failed(chr, "cannot bind", path);
+    chr->path = strdup(path);
+    if (chr->path == NULL || lstat(path, &chr->path_st) < 0 || listen(chr->fd, 1) < 0)
+        return open_failed(chr, "cannot listen on", path);
+    ev_io_init(&chr->accept_watcher, on_accept, chr->fd, EV_READ);
+    chr->accept_watcher.data = chr;
+    ev_io_start(chr->loop, &chr->accept_watcher);
+    log_dev(LOG_INFO, chr->owner, "socket backend listening on %s", path);
+    return 0;
+}
+
+/* Remove the socket file only if it is still the one we bound. */
+static void socket_close(struct chardev *chr)
+{
+    struct stat st;
+
+    ev_io_stop(chr->loop, &chr->accept_watcher);
+    if (chr->path != NULL && lstat(chr->path, &st) == 0 && st.st_dev == chr->path_st.st_dev &&
+        st.st_ino == chr->path_st.st_ino)
+        unlink(chr->path);
+}
+
+/* ---- pty ---------------------------------------------------------------- */
+
+static void pty_hangup(struct chardev *chr)
+{
+    stream_stop(chr);
+    log_limited(&chr->rl, LOG_INFO, CHR_FIELDS(chr),
+                "pty %s: closed; output is discarded until it is opened again", chr->pty_name);
+    ev_timer_again(chr->loop, &chr->pty_timer);
+    set_carrier(chr, false);
+    release_tx(chr);
+}
+
+/* A master whose slave nobody has open reports POLLHUP. */
+static void on_pty_poll(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    struct chardev *chr = w->data;
+    struct pollfd p = { .fd = chr->fd, .events = POLLIN };
+
+    (void)revents;
+    if (poll(&p, 1, 0) < 0 || (p.revents & POLLHUP))
+        return;
+    ev_timer_stop(loop, w);
+    stream_start(chr, chr->fd, chr->fd);
+    log_limited(&chr->rl, LOG_INFO, CHR_FIELDS(chr), "pty %s: opened", chr->pty_name);
+    set_carrier(chr, true);
+}
+
+/* Point `link` at the pty, replacing a symlink but never anything else. */
+static int pty_make_link(struct chardev *chr, const char *link)
+{
+    struct stat st;
+
+    if (lstat(link, &st) == 0) {
+        if (!S_ISLNK(st.st_mode)) {
+            log_dev(LOG_ERR, chr->owner, "pty backend: %s exists and is not a symlink; "
+                    "not replacing it", link);
+            return -EEXIST;
+        }
+        if (unlink(link) < 0)
+            return open_failed(chr, "cannot replace the symlink", link);
+    } else if (errno != ENOENT) {
+        return open_failed(chr, "cannot stat", link);
+    }
+    if (symlink(chr->pty_name, link) < 0)
+        return open_failed(chr, "cannot create the symlink", link);
+    chr->path = strdup(link);
+    return chr->path != NULL ? 0 : -ENOMEM;
+}
+
+static int pty_setup_master(struct chardev *chr)
+{
+    struct termios tio;
+    int rc;
+
+    if (fcntl(chr->fd, F_SETFD, FD_CLOEXEC) < 0 || set_nonblock(chr->fd, NULL) < 0 ||
+        grantpt(chr->fd) < 0 || unlockpt(chr->fd) < 0)
+        return open_failed(chr, "cannot set up", "/dev/ptmx");
+    rc = ptsname_r(chr->fd, chr->pty_name, sizeof(chr->pty_name));
+    if (rc != 0) {
+        errno = rc;
+        return open_failed(chr, "cannot name the pty of", "/dev/ptmx");
+    }
+    /* Termios set on the master applies to the slave side. */
+    if (tcgetattr(chr->fd, &tio) < 0)
+        return open_failed(chr, "cannot get the modes of", chr->pty_name);
+    cfmakeraw(&tio);
+    if (tcsetattr(chr->fd, TCSANOW, &tio) < 0)
+        return open_failed(chr, "cannot make raw", chr->pty_name);
+    return 0;
+}
+
+static int pty_open(struct chardev *chr, const char *link)
+{
+    int slave, rc;
+
+    chr->fd = posix_openpt(O_RDWR | O_NOCTTY);
+    if (chr->fd < 0)
+        return open_failed(chr, "cannot open", "/dev/ptmx");
+    rc = pty_setup_master(chr);
+    if (rc < 0)
+        return rc;
+    /* Open and close the slave once so the master shows a hang-up (and
+     * not a line that buffers into the void) until a user opens it. */
+    slave = open(chr->pty_name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (slave < 0)
+        return open_failed(chr, "cannot open", chr->pty_name);
+    close(slave);
+    if (link != NULL) {
+        rc = pty_make_link(chr, link);
+        if (rc < 0)
+            return rc;
+    }
+    ev_timer_init(&chr->pty_timer, on_pty_poll, CHARDEV_PTY_POLL_S, CHARDEV_PTY_POLL_S);
+    chr->pty_timer.data = chr;
+    ev_timer_again(chr->loop, &chr->pty_timer);
+    log_dev(LOG_INFO, chr->owner, "pty backend at %s%s%s", chr->pty_name,
+            link != NULL ? ", linked from " : "", link != NULL ? link : "");
+    return 0;
+}
+
+/* Remove our symlink unless someone has repointed it since. */
+static void pty_close(struct chardev *chr)
+{
+    char target[sizeof(chr->pty_name)];
+    ssize_t n;
+
+    ev_timer_stop(chr->loop, &chr->pty_timer);
+    if (chr->path == NULL)
+        return;
+    n = readlink(chr->path, target, sizeof(target) - 1);
+    if (n < 0)
+        return;
+    target[n] = '\0';
+    if (strcmp(target, chr->pty_name) == 0)
+        unlink(chr->path);
+}
+
+/* ---- the interface ------------------------------------------------------ */
+
+static int open_kind(struct chardev *chr, const struct chardev_spec *spec, const char *pty_link)
+{
+    switch (spec->kind) {
+    case CHARDEV_NULL:
+        return 0;
+    case CHARDEV_STDIO:
+        return stdio_open(chr);
+    case CHARDEV_FILE:
+        return file_open(chr, spec->path);
+    case CHARDEV_SOCKET:
+        return socket_open(chr, spec->path);
+    case CHARDEV_PTY:
+        return pty_open(chr, pty_link);
+    case CHARDEV_JOURNAL:
+        return journal_open(chr);
+    }
+    log_dev(LOG_ERR, chr->owner, "unknown backend kind %d", (int)spec->kind);
+    return -EINVAL;
+}
+
+int chardev_open(struct chardev **out, struct ev_loop *loop, const struct chardev_spec *spec,
+                 const char *pty_link, const char *owner, const struct chardev_client *client)
+{
+    struct chardev *chr = calloc(1, sizeof(*chr));
+    int rc;
+
+    if (chr == NULL)
+        return -ENOMEM;
+    chr->kind = spec->kind;
+    chr->loop = loop;
+    chr->in_fd = chr->out_fd = chr->fd = -1;
+    chr->saved_flags[0] = chr->saved_flags[1] = -1;
+    if (client != NULL)
+        chr->client = *client;
+    chr->owner = strdup(owner != NULL ? owner : "?");
+    errno = 0;
+    rc = chr->owner != NULL ? open_kind(chr, spec, pty_link) : -ENOMEM;
+    if (rc < 0) {
+        chardev_close(chr);
+        return rc;
+    }
+    *out = chr;
+    return 0;
+}
+
+size_t chardev_write(struct chardev *chr, const uint8_t *buf, size_t len)
+{
+    if (chr == NULL || len == 0)
+        return len;
+    switch (chr->kind) {
+    case CHARDEV_FILE:
+        file_write(chr, buf, len);
+        return len;
+    case CHARDEV_JOURNAL:
+        journal_write(chr, buf, len);
+        return len;
+    case CHARDEV_STDIO:
+    case CHARDEV_SOCKET:
+    case CHARDEV_PTY:
+        return stream_write(chr, buf, len);
+    case CHARDEV_NULL:
+        break;
+    }
+    return len;
+}
+
+void chardev_rx_resume(struct chardev *chr)
+{
+    if (chr == NULL || chr->in_fd < 0 || chr->in_ended || chr->client.rx == NULL)
+        return;
+    ev_io_start(chr->loop, &chr->in_watcher);
+}
+
+void chardev_close(struct chardev *chr)
+{
+    int client_fd;
+
+    if (chr == NULL)
+        return;
+    client_fd = chr->kind == CHARDEV_SOCKET && chr->connected ? chr->in_fd : -1;
+    stream_flush(chr);
+    stream_stop(chr);
+    if (client_fd >= 0)
+        close(client_fd);
+    if (chr->kind == CHARDEV_JOURNAL && chr->line_len > 0)
+        journal_send_line(chr);
+    else if (chr->kind == CHARDEV_STDIO)
+        stdio_close(chr);
+    else if (chr->kind == CHARDEV_SOCKET)
+        socket_close(chr);
+    else if (chr->kind == CHARDEV_PTY)
+        pty_close(chr);
+    if (chr->fd >= 0)
+        close(chr->fd);
+    free(chr->path);
+    free(chr->journal_device);
+    free(chr->journal_ident);
+    free(chr->owner);
+    free(chr);
+}
