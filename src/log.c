@@ -97,6 +97,11 @@ void log_set_server(int server)
     log_state.server = server;
 }
 
+int log_get_domid(void)
+{
+    return log_state.domid;
+}
+
 int log_get_level(void)
 {
     return log_state.max_level;

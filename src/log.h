@@ -33,6 +33,7 @@ void log_init(enum log_target target, int max_level);
 void log_set_domid(int domid);   /* -1: none */
 void log_set_server(int server); /* -1: none */
 int log_get_level(void);
+int log_get_domid(void); /* -1 when none was set */
 
 /* Optional per-message context.  vcpu < 0 means "not about a vCPU". */
 struct log_fields {

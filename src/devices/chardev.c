@@ -85,6 +85,7 @@ struct chardev {
 
     int fd;          /* file; socket listener; pty master */
     ev_io accept_watcher;
+    ev_timer accept_retry; /* out of descriptors: try accept() again later */
     ev_timer pty_timer;
     char *path;      /* socket path or pty link, removed at close */
     struct stat path_st;
@@ -96,6 +97,7 @@ struct chardev {
 
     char *journal_device;   /* "DMD_DEVICE=owner" */
     char *journal_ident;    /* "SYSLOG_IDENTIFIER=dmd-owner" */
+    char *journal_domid;    /* "DMD_DOMID=N", or NULL before a domain is set */
     size_t line_len;        /* bytes after the "MESSAGE=" prefix */
     char line[sizeof(JOURNAL_MESSAGE) - 1 + CHARDEV_JOURNAL_LINE_MAX];
 };
@@ -349,13 +351,18 @@ static void file_write(struct chardev *chr, const uint8_t *buf, size_t len)
 
 static void journal_send_line(struct chardev *chr)
 {
-    struct iovec iov[4] = {
+    struct iovec iov[5] = {
         { .iov_base = chr->line, .iov_len = sizeof(JOURNAL_MESSAGE) - 1 + chr->line_len },
         { .iov_base = (char *)"PRIORITY=6", .iov_len = strlen("PRIORITY=6") },
         { .iov_base = chr->journal_device, .iov_len = strlen(chr->journal_device) },
         { .iov_base = chr->journal_ident, .iov_len = strlen(chr->journal_ident) },
     };
-    int rc = chardev_journal_sendv(iov, 4);
+    int n = 4, rc;
+
+    if (chr->journal_domid != NULL)
+        iov[n++] = (struct iovec){ .iov_base = chr->journal_domid,
+                                   .iov_len = strlen(chr->journal_domid) };
+    rc = chardev_journal_sendv(iov, n);
 
     if (rc < 0)
         log_limited(&chr->rl, LOG_WARNING, CHR_FIELDS(chr),
@@ -389,6 +396,11 @@ static int journal_open(struct chardev *chr)
     }
     if (asprintf(&chr->journal_ident, "SYSLOG_IDENTIFIER=dmd-%s", chr->owner) < 0) {
         chr->journal_ident = NULL;
+        return -ENOMEM;
+    }
+    if (log_get_domid() >= 0 &&
+        asprintf(&chr->journal_domid, "DMD_DOMID=%d", log_get_domid()) < 0) {
+        chr->journal_domid = NULL;
         return -ENOMEM;
     }
     return 0;
@@ -463,17 +475,29 @@ static bool socket_client_gone(const struct chardev *chr)
     return poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR));
 }
 
+static void on_accept_retry(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    struct chardev *chr = w->data;
+
+    (void)revents;
+    ev_io_start(loop, &chr->accept_watcher);
+}
+
 static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
 {
     struct chardev *chr = w->data;
     int fd = accept4(chr->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
-    (void)loop;
     (void)revents;
     if (fd < 0) {
-        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR && errno != ECONNABORTED)
-            log_limited(&chr->rl, LOG_WARNING, CHR_FIELDS(chr), "socket %s: accept: %s",
-                        chr->path, strerror(errno));
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR || errno == ECONNABORTED)
+            return;
+        log_limited(&chr->rl, LOG_WARNING, CHR_FIELDS(chr), "socket %s: accept: %s",
+                    chr->path, strerror(errno));
+        /* The connection stays queued (e.g. EMFILE): the listener would be
+         * readable forever, so stop watching it for a while. */
+        ev_io_stop(loop, &chr->accept_watcher);
+        ev_timer_start(loop, &chr->accept_retry);
         return;
     }
     if (chr->connected && socket_client_gone(chr))
@@ -532,7 +556,8 @@ static int socket_open(struct chardev *chr, const char *path)
     if (chr->path == NULL || lstat(path, &chr->path_st) < 0 || listen(chr->fd, 1) < 0)
         return open_failed(chr, "cannot listen on", path);
     ev_io_init(&chr->accept_watcher, on_accept, chr->fd, EV_READ);
-    chr->accept_watcher.data = chr;
+    ev_timer_init(&chr->accept_retry, on_accept_retry, 1.0, 0.0);
+    chr->accept_watcher.data = chr->accept_retry.data = chr;
     ev_io_start(chr->loop, &chr->accept_watcher);
     log_dev(LOG_INFO, chr->owner, "socket backend listening on %s", path);
     return 0;
@@ -544,6 +569,7 @@ static void socket_close(struct chardev *chr)
     struct stat st;
 
     ev_io_stop(chr->loop, &chr->accept_watcher);
+    ev_timer_stop(chr->loop, &chr->accept_retry);
     if (chr->path != NULL && lstat(chr->path, &st) == 0 && st.st_dev == chr->path_st.st_dev &&
         st.st_ino == chr->path_st.st_ino)
         unlink(chr->path);
@@ -765,6 +791,7 @@ void chardev_close(struct chardev *chr)
     free(chr->path);
     free(chr->journal_device);
     free(chr->journal_ident);
+    free(chr->journal_domid);
     free(chr->owner);
     free(chr);
 }

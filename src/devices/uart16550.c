@@ -44,7 +44,6 @@
 #include "device.h"
 
 #include <errno.h>
-#include <inttypes.h>
 #include <stdlib.h>
 
 #include "../log.h"
@@ -555,22 +554,13 @@ static bool initial_carrier(enum chardev_kind kind)
     return kind != CHARDEV_SOCKET && kind != CHARDEV_PTY;
 }
 
+/* The device manager logs where the UART sits; this says how it is set up. */
 static void describe(const struct device *dev, const struct chardev_spec *spec,
                      unsigned shift)
 {
-    const struct attach_spec *at = &dev->cfg->attach;
-    const char *sep = spec->path != NULL ? ":" : "";
-    const char *path = spec->path != NULL ? spec->path : "";
-
-    if (at->kind == ATTACH_PCI)
-        log_dev(LOG_INFO, dev->name, "16550A UART at pci %02x:%02x.%x, backend %s%s%s",
-                at->pci.bus, at->pci.dev, at->pci.fn, chardev_kind_name(spec->kind), sep,
-                path);
-    else
-        log_dev(LOG_INFO, dev->name,
-                "16550A UART at %s %#" PRIx64 " (reg_shift %u), backend %s%s%s",
-                at->kind == ATTACH_PORT ? "port" : "mmio", at->base, shift,
-                chardev_kind_name(spec->kind), sep, path);
+    log_dev(LOG_INFO, dev->name, "16550A, reg_shift %u, backend %s%s%s", shift,
+            chardev_kind_name(spec->kind), spec->path != NULL ? ":" : "",
+            spec->path != NULL ? spec->path : "");
 }
 
 static int uart_create(struct device *dev)
@@ -634,16 +624,27 @@ static const struct dev_param uart_params[] = {
     { .key = NULL },
 };
 
+/* QEMU's "pci-serial": Linux's 8250_pci drives it with its BAR0 I/O window
+ * and reg_shift 0. */
+static const struct device_pci_id uart_pci_id = {
+    .vendor = 0x1b36, /* Red Hat, Inc. */
+    .device = 0x0002, /* PCI serial port (16550A) */
+    .class_code = 0x070002, /* simple communication controller, 16550 */
+    .subsystem_vendor = 0x1af4,
+    .subsystem = 0x1100,
+    .bar_is_io = true,
+};
+
 const struct device_type uart16550_device = {
     .name = "ns16550",
     .description = "16550A UART (PC COM port or memory-mapped 8250)",
-    .attach = DEVICE_ATTACH(ATTACH_PORT) | DEVICE_ATTACH(ATTACH_MMIO),
+    .attach = DEVICE_ATTACH(ATTACH_PORT) | DEVICE_ATTACH(ATTACH_MMIO) | DEVICE_ATTACH(ATTACH_PCI),
     .params = uart_params,
     .window_size = uart_window_size,
     .ops = &uart_ops,
     .max_access = 1u << UART_MAX_REG_SHIFT, /* create() narrows it to 1 << reg_shift */
     .wide = ACCESS_SPLIT,
-    .pci = NULL,
+    .pci = &uart_pci_id,
     .create = uart_create,
     .destroy = uart_destroy,
 };
