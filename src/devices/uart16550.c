@@ -44,6 +44,7 @@
 #include "device.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 
 #include "../log.h"
