@@ -1,0 +1,14 @@
+# Xen on Arm: an MMIO UART with 32-bit registers 4 bytes apart, on SPI 39.
+writel 0x0900001c 0xa5
+readl 0x0900001c == 0xa5
+writel 0x0900000c 0x03
+writel 0x09000008 0x07
+irq spi 39 == 0
+writel 0x09000004 0x02
+wait-irq spi 39 1
+readl 0x09000008 & 0x0f == 0x02
+irq spi 39 == 0
+writel 0x09000000 0x41
+writel 0x09000000 0x0a
+readl 0x09000014 & 0x60 == 0x60
+file-expect @DIR@/uart.log "A\n"

@@ -1,0 +1,6 @@
+# The same config works when nothing fails.
+outb 0x3ff 0x01
+inb 0x3ff == 0x01
+writel 0xfe00001c 0x02
+readl 0xfe00001c == 0x02
+cfgread 00:05.0 0 4 == 0x00021b36
