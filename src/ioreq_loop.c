@@ -102,7 +102,7 @@ static bool serve_slot(struct ioreq_loop *l, unsigned vcpu)
     handle_request(l, &req, (int)vcpu);
     slot->data = req.data;
     if (req.count != slot->count)
-        slot->count = req.count; /* partial completion: Xen re-issues the rest */
+        slot->count = req.count; /* what was done; Xen itself reads only data */
     ioreq_state_store(slot, STATE_IORESP_READY);
     dmop_notify(l->xen, l->vcpu_port[vcpu], (int)vcpu);
     l->stats.sync++;

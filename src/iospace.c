@@ -278,7 +278,7 @@ static bool step(uint64_t *a, unsigned size, bool down)
     return true;
 }
 
-/* Xen lets the emulator lower count to what it completed, never raise it. */
+/* Record how many elements were done (Xen reads only data, see iospace.h). */
 static void complete_count(ioreq_t *req, uint32_t done)
 {
     if (done < req->count)
@@ -314,7 +314,7 @@ static void log_guest_mem(const struct element *el, uint64_t gpa, int err)
 
     log_limited(&rl_guest_mem, LOG_WARNING, &f,
                 "rep %s at 0x%llx: guest buffer 0x%llx size %u not accessible (%s); "
-                "request completed partially",
+                "the remaining elements are dropped",
                 iospace_kind_name(el->kind), (unsigned long long)el->addr,
                 (unsigned long long)gpa, el->size, strerror(-err));
 }

@@ -9,8 +9,14 @@
  * cross pages), splits or rejects accesses wider than a region supports, and
  * answers unclaimed reads with all-ones and drops unclaimed writes.  Nothing
  * a guest puts in the request can make it read outside what it mapped or
- * loop without bound: the rep count is capped (and lowered in the request,
- * which Xen allows, when dmd completes fewer elements than asked).
+ * loop without bound: the rep count is capped at IOSPACE_MAX_REP.
+ *
+ * Xen's instruction emulator never sends more than 4096 elements
+ * (hvmemul_linear_to_phys) and copies only `data` back from the slot
+ * (hvm_wait_for_io): it cannot be told that a rep was done in part.  When
+ * dmd completes fewer elements than asked (a guest buffer that is not RAM,
+ * a count no Xen sends) it still lowers req->count, which says what was
+ * done, but the guest sees the rest as done too; such cases are logged.
  *
  * PCI config regions are keyed by addr = SBDF << 32 | register, the
  * encoding Xen uses in IOREQ_TYPE_PCI_CONFIG requests.
@@ -28,7 +34,7 @@
 
 enum iospace_kind { IOSPACE_PORT, IOSPACE_MMIO, IOSPACE_PCI, IOSPACE_NR };
 
-/* Elements of one rep request handled before completing it partially. */
+/* Most elements of one rep request handled: Xen's own per-request limit. */
 #define IOSPACE_MAX_REP 4096
 
 struct iospace_region {

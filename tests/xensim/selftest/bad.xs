@@ -1,0 +1,3 @@
+# a syntax error on line 3
+outb 0x100 1
+outb 0x100 0x141

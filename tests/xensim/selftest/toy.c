@@ -1,0 +1,662 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * toy: a small ioreq server written against the real Xen library API, so
+ * xensim can be tested without dmd.  It follows the same start-up ladder
+ * as dmd (open, nr_vcpus, create, map pages - falling back to the legacy
+ * GFN path on EOPNOTSUPP -, map ranges, enable, bind, sweep, restrict,
+ * READY=1) and undoes it in reverse on SIGTERM or on a start-up failure.
+ *
+ * Devices (x86; Arm has the MMIO window only, SPI 40 instead of ISA 5):
+ *   ports 0x100-0x107  scratch bytes, any size
+ *   port  0x108        FIFO for rep ins/outs (--partial-rep: 4 bytes per request).
+ *                      With --host PATH and a client on that unix socket,
+ *                      bytes written go to the client and bytes it sends
+ *                      are read back from the FIFO
+ *   port  0x109        gate: a read is held (INPROCESS) until another vCPU
+ *                      writes the port; then the read returns 1
+ *   port  0x10a        write: ISA irq 5 level = value & 1
+ *   MMIO  BASE+0x000   2 KiB scratch, any size
+ *         BASE+0x800   write: irq level (ISA 5 / SPI 40) = value & 1
+ *         BASE+0x808   write: MSI with data = value
+ *         BASE+0x810   write: INTx pin A of 00:03.0 = value & 1
+ *         BASE+0x818   read: INVALIDATE requests seen (4 bytes)
+ *         BASE+0x820   read: last TIMEOFFSET (8 bytes)
+ *   PCI   00:03.0      config space: ids 1234:5678, 0x40.. writable
+ *
+ * --check-rules probes Xen's errno rules before enabling the server;
+ * --lazy-ring drains the buffered ring only before synchronous requests
+ * (so the ring fills).  Misbehaviour on request: --no-notify,
+ * --write-none, --no-sweep, --leak server|port|mapping|handle.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <systemd/sd-daemon.h>
+#include <xendevicemodel.h>
+#include <xenevtchn.h>
+#include <xenforeignmemory.h>
+#include <xentoolcore.h>
+#include <xen/hvm/ioreq.h>
+#include <xen/memory.h>
+
+#define TOY_PORT 0x100u
+#define TOY_MMIO_SIZE 0x1000u
+#define TOY_PCI_DEV 3
+#define TOY_REP_MAX 4
+#define TOY_STATE_BYTE 30
+
+struct toy {
+    /* options */
+    domid_t domid;
+    bool arm, no_notify, write_none, no_sweep, check_rules, lazy_ring, partial_rep;
+    const char *host_path;
+    bool leak_server, leak_port, leak_mapping, leak_handle;
+    int bufioreq;
+    uint64_t mmio;
+    /* Xen */
+    xendevicemodel_handle *dmod;
+    xenforeignmemory_handle *fmem;
+    xenevtchn_handle *xce;
+    unsigned vcpus;
+    ioservid_t id;
+    bool created, ranges, enabled;
+    xenforeignmemory_resource_handle *res;
+    void *legacy;
+    size_t legacy_pages;
+    shared_iopage_t *shared;
+    buffered_iopage_t *buf;
+    evtchn_port_t port[128], buf_port, buf_remote;
+    /* devices */
+    uint8_t pio[8], scratch[0x800], cfg[256], fifo[256];
+    unsigned fifo_len;
+    int host_listen, host;
+    bool held[128];
+    uint32_t invalidates;
+    uint64_t timeoffset;
+};
+
+static int toy_fail(const char *what)
+{
+    fprintf(stderr, "toy: %s: %s\n", what, strerror(errno));
+    return -1;
+}
+
+static void toy_irq(struct toy *t, uint64_t level)
+{
+    int rc = t->arm ? xendevicemodel_set_irq_level(t->dmod, t->domid, 40, level & 1)
+                    : xendevicemodel_set_isa_irq_level(t->dmod, t->domid, 5, level & 1);
+    if (rc < 0)
+        toy_fail("irq");
+}
+
+/* ---- devices ---- */
+
+static uint8_t *toy_guest_byte(struct toy *t, uint64_t gpa, void **page)
+{
+    xen_pfn_t gfn = gpa >> 12;
+    int err = 0;
+    *page = xenforeignmemory_map(t->fmem, t->domid, PROT_READ | PROT_WRITE, 1, &gfn, &err);
+    if (*page && err) {
+        xenforeignmemory_unmap(t->fmem, *page, 1);
+        *page = NULL;
+    }
+    return *page ? (uint8_t *)*page + (gpa & 0xfff) : NULL;
+}
+
+static uint8_t toy_fifo_pop(struct toy *t)
+{
+    if (!t->fifo_len)
+        return 0xff;
+    uint8_t b = t->fifo[0];
+    memmove(t->fifo, t->fifo + 1, --t->fifo_len);
+    return b;
+}
+
+static void toy_fifo_push(struct toy *t, uint8_t b)
+{
+    if (t->host >= 0 && send(t->host, &b, 1, MSG_NOSIGNAL) == 1)
+        return;
+    if (t->fifo_len < sizeof(t->fifo))
+        t->fifo[t->fifo_len++] = b;
+}
+
+/* rep ins/outs on the FIFO.  With --partial-rep only TOY_REP_MAX bytes
+ * move and count is lowered, which Xen ignores: xensim must catch it. */
+static void toy_fifo_rep(struct toy *t, ioreq_t *req)
+{
+    uint32_t n = req->count;
+
+    if (t->partial_rep && n > TOY_REP_MAX)
+        n = TOY_REP_MAX;
+    for (uint32_t i = 0; i < n; i++) {
+        void *page;
+        uint64_t gpa = req->df ? req->data - i : req->data + i;
+        uint8_t *b = toy_guest_byte(t, gpa, &page);
+        if (!b)
+            continue;
+        if (req->dir == IOREQ_WRITE)
+            toy_fifo_push(t, *b);
+        else
+            *b = toy_fifo_pop(t);
+        xenforeignmemory_unmap(t->fmem, page, 1);
+    }
+    req->count = n;
+}
+
+static void toy_respond(struct toy *t, unsigned v, const ioreq_t *req);
+
+/* false: the request is held (the gate). */
+static bool toy_pio(struct toy *t, ioreq_t *req)
+{
+    uint64_t off = req->addr - TOY_PORT;
+    bool rd = req->dir == IOREQ_READ;
+
+    if (req->data_is_ptr) {
+        if (off == 8)
+            toy_fifo_rep(t, req);
+        return true;
+    }
+    if (off + req->size <= 8) {
+        if (rd)
+            memcpy(&req->data, t->pio + off, req->size);
+        else
+            memcpy(t->pio + off, &req->data, req->size);
+    } else if (off == 8 && rd) {
+        req->data = toy_fifo_pop(t);
+    } else if (off == 8) {
+        toy_fifo_push(t, (uint8_t)req->data);
+    } else if (off == 9 && rd) {
+        return false;
+    } else if (off == 9) {
+        for (unsigned i = 0; i < t->vcpus; i++) {
+            if (t->held[i]) {
+                ioreq_t held = t->shared->vcpu_ioreq[i];
+                held.data = 1;
+                t->held[i] = false;
+                toy_respond(t, i, &held);
+            }
+        }
+    } else if (off == 10 && !rd) {
+        toy_irq(t, req->data);
+    } else if (rd) {
+        req->data = ~0ull;
+    }
+    return true;
+}
+
+static void toy_mmio(struct toy *t, ioreq_t *req)
+{
+    uint64_t off = req->addr - t->mmio;
+    bool rd = req->dir == IOREQ_READ;
+
+    if (off + req->size <= sizeof(t->scratch)) {
+        if (rd)
+            memcpy(&req->data, t->scratch + off, req->size);
+        else
+            memcpy(t->scratch + off, &req->data, req->size);
+    } else if (off == 0x800 && !rd) {
+        toy_irq(t, req->data);
+    } else if (off == 0x808 && !rd) {
+        if (xendevicemodel_inject_msi(t->dmod, t->domid, 0xfee00000, (uint32_t)req->data) < 0)
+            toy_fail("inject_msi");
+    } else if (off == 0x810 && !rd) {
+        if (xendevicemodel_set_pci_intx_level(t->dmod, t->domid, 0, 0, TOY_PCI_DEV, 0,
+                                              req->data & 1) < 0)
+            toy_fail("set_pci_intx_level");
+    } else if (off == 0x818 && rd) {
+        req->data = t->invalidates;
+    } else if (off == 0x820 && rd) {
+        req->data = t->timeoffset;
+    } else if (rd) {
+        req->data = ~0ull;
+    }
+}
+
+static void toy_pci(struct toy *t, ioreq_t *req)
+{
+    uint32_t sbdf = (uint32_t)(req->addr >> 32), reg = (uint32_t)(req->addr & 0xfff);
+    bool ours = sbdf == TOY_PCI_DEV << 3 && reg + req->size <= sizeof(t->cfg);
+    if (req->dir == IOREQ_READ) {
+        req->data = ~0ull;
+        if (ours)
+            memcpy(&req->data, t->cfg + reg, req->size);
+    } else if (ours && reg >= 0x40) {
+        memcpy(t->cfg + reg, &req->data, req->size);
+    }
+}
+
+/* Handle a request; false if it is held. */
+static bool toy_handle(struct toy *t, ioreq_t *req)
+{
+    if (req->dir == IOREQ_READ && !req->data_is_ptr)
+        req->data = 0;
+    switch (req->type) {
+    case IOREQ_TYPE_PIO: return toy_pio(t, req);
+    case IOREQ_TYPE_COPY: toy_mmio(t, req); break;
+    case IOREQ_TYPE_PCI_CONFIG: toy_pci(t, req); break;
+    case IOREQ_TYPE_INVALIDATE: t->invalidates++; break;
+    case IOREQ_TYPE_TIMEOFFSET: t->timeoffset = req->data; break;
+    default: break;
+    }
+    return true;
+}
+
+/* ---- the ioreq protocol ---- */
+
+static uint8_t *toy_state(struct toy *t, unsigned v)
+{
+    return (uint8_t *)&t->shared->vcpu_ioreq[v] + TOY_STATE_BYTE;
+}
+
+static void toy_respond(struct toy *t, unsigned v, const ioreq_t *req)
+{
+    ioreq_t *slot = &t->shared->vcpu_ioreq[v];
+    uint8_t *state = toy_state(t, v);
+    uint8_t answer = t->write_none ? STATE_IOREQ_NONE : STATE_IORESP_READY;
+    slot->data = req->data;
+    slot->count = req->count;
+    __atomic_store_n(state, (uint8_t)((*state & ~0xfu) | answer), __ATOMIC_RELEASE);
+    if (!t->no_notify && xenevtchn_notify(t->xce, t->port[v]) < 0)
+        toy_fail("xenevtchn_notify");
+}
+
+/* The buffered ring, consumed as QEMU does (pointer pair read at once). */
+static void toy_drain_ring(struct toy *t)
+{
+    buffered_iopage_t *pg = t->buf;
+    while (pg) {
+        uint64_t pair = __atomic_load_n((uint64_t *)(void *)pg, __ATOMIC_ACQUIRE);
+        uint32_t rp = (uint32_t)pair, wp = (uint32_t)(pair >> 32);
+        if (rp == wp)
+            return;
+        const buf_ioreq_t *s = &pg->buf_ioreq[rp % IOREQ_BUFFER_SLOT_NUM];
+        ioreq_t req = {
+            .addr = s->addr, .data = s->data, .count = 1, .size = 1u << s->size,
+            .dir = s->dir, .type = s->type,
+        };
+        uint32_t slots = 1;
+        if (req.size == 8) {
+            if (rp + 1 == wp)
+                return; /* second half not written yet */
+            req.data |= (uint64_t)pg->buf_ioreq[(rp + 1) % IOREQ_BUFFER_SLOT_NUM].data << 32;
+            slots = 2;
+        }
+        toy_handle(t, &req);
+        __atomic_fetch_add(&pg->read_pointer, slots, __ATOMIC_SEQ_CST);
+    }
+}
+
+static void toy_serve(struct toy *t, unsigned v)
+{
+    ioreq_t req;
+    if ((__atomic_load_n(toy_state(t, v), __ATOMIC_ACQUIRE) & 0xf) != STATE_IOREQ_READY)
+        return;
+    memcpy(&req, &t->shared->vcpu_ioreq[v], sizeof(req));
+    toy_drain_ring(t); /* earlier buffered writes land first */
+    if (toy_handle(t, &req)) {
+        toy_respond(t, v, &req);
+    } else {
+        t->held[v] = true;
+        __atomic_store_n(toy_state(t, v),
+                         (uint8_t)((*toy_state(t, v) & ~0xfu) | STATE_IOREQ_INPROCESS),
+                         __ATOMIC_RELEASE);
+    }
+}
+
+/* ---- start-up and teardown ---- */
+
+static int toy_map_pages(struct toy *t)
+{
+    void *addr = NULL;
+    unsigned first = t->bufioreq ? 0 : 1;
+    t->res = xenforeignmemory_map_resource(t->fmem, t->domid, XENMEM_resource_ioreq_server,
+                                           t->id, first, 2 - first, &addr,
+                                           PROT_READ | PROT_WRITE, 0);
+    if (t->res) {
+        t->buf = t->bufioreq ? addr : NULL;
+        t->shared = (shared_iopage_t *)((char *)addr + (t->bufioreq ? 4096 : 0));
+        return xendevicemodel_get_ioreq_server_info(t->dmod, t->domid, t->id, NULL,
+                                                    NULL, &t->buf_remote);
+    }
+    if (errno != EOPNOTSUPP)
+        return -1;
+    /* Legacy: the server's pages as guest frames. */
+    xen_pfn_t gfn[2];
+    if (xendevicemodel_get_ioreq_server_info(t->dmod, t->domid, t->id, &gfn[1],
+                                             t->bufioreq ? &gfn[0] : NULL,
+                                             &t->buf_remote) < 0)
+        return -1;
+    t->legacy_pages = t->bufioreq ? 2 : 1;
+    t->legacy = xenforeignmemory_map(t->fmem, t->domid, PROT_READ | PROT_WRITE,
+                                     t->legacy_pages, &gfn[2 - t->legacy_pages], NULL);
+    if (!t->legacy)
+        return -1;
+    t->buf = t->bufioreq ? t->legacy : NULL;
+    t->shared = (shared_iopage_t *)((char *)t->legacy + (t->bufioreq ? 4096 : 0));
+    return 0;
+}
+
+static int toy_ranges(struct toy *t, bool map)
+{
+    int (*range)(xendevicemodel_handle *, domid_t, ioservid_t, int, uint64_t, uint64_t) =
+        map ? xendevicemodel_map_io_range_to_ioreq_server
+            : xendevicemodel_unmap_io_range_from_ioreq_server;
+    int (*pci)(xendevicemodel_handle *, domid_t, ioservid_t, uint16_t, uint8_t, uint8_t,
+               uint8_t) = map ? xendevicemodel_map_pcidev_to_ioreq_server
+                              : xendevicemodel_unmap_pcidev_from_ioreq_server;
+    if (range(t->dmod, t->domid, t->id, 1, t->mmio, t->mmio + TOY_MMIO_SIZE - 1) < 0)
+        return -1;
+    if (t->arm)
+        return 0;
+    if (range(t->dmod, t->domid, t->id, 0, TOY_PORT, TOY_PORT + 0xf) < 0)
+        return -1;
+    return pci(t->dmod, t->domid, t->id, 0, 0, TOY_PCI_DEV, 0);
+}
+
+static int toy_bind(struct toy *t)
+{
+    for (unsigned v = 0; v < t->vcpus; v++) {
+        int port = xenevtchn_bind_interdomain(t->xce, t->domid,
+                                              t->shared->vcpu_ioreq[v].vp_eport);
+        if (port < 0)
+            return -1;
+        t->port[v] = (evtchn_port_t)port;
+    }
+    if (t->bufioreq) {
+        int port = xenevtchn_bind_interdomain(t->xce, t->domid, t->buf_remote);
+        if (port < 0)
+            return -1;
+        t->buf_port = (evtchn_port_t)port;
+    }
+    return 0;
+}
+
+/* The host side of the FIFO: one client at a time. */
+static int toy_host_listen(struct toy *t)
+{
+    struct sockaddr_un sun = { .sun_family = AF_UNIX };
+    if (!t->host_path)
+        return 0;
+    snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", t->host_path);
+    unlink(t->host_path);
+    t->host_listen = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (t->host_listen < 0 || bind(t->host_listen, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
+        listen(t->host_listen, 1) < 0)
+        return toy_fail(t->host_path);
+    return 0;
+}
+
+static void toy_host_io(struct toy *t, const struct pollfd *pfd)
+{
+    uint8_t buf[256];
+    if (pfd[2].revents && t->host < 0)
+        t->host = accept4(t->host_listen, NULL, NULL, SOCK_CLOEXEC);
+    if (!pfd[3].revents)
+        return;
+    ssize_t n = read(t->host, buf, sizeof(buf));
+    for (ssize_t i = 0; i < n && t->fifo_len < sizeof(t->fifo); i++)
+        t->fifo[t->fifo_len++] = buf[i]; /* not toy_fifo_push: no echo */
+    if (n <= 0) {
+        close(t->host);
+        t->host = -1;
+    }
+}
+
+/* ---- Xen's rules, as the simulator must enforce them ---- */
+
+static int toy_errno(const char *what, int rc, int err)
+{
+    if (rc == -1 && errno == err)
+        return 0;
+    fprintf(stderr, "toy: %s: expected %s, got %s\n", what, strerrorname_np(err),
+            rc == -1 ? strerrorname_np(errno) : "success");
+    return -1;
+}
+
+static int toy_map_port(struct toy *t, bool map, uint64_t s, uint64_t e)
+{
+    return map ? xendevicemodel_map_io_range_to_ioreq_server(t->dmod, t->domid, t->id, 0, s, e)
+               : xendevicemodel_unmap_io_range_from_ioreq_server(t->dmod, t->domid, t->id, 0, s, e);
+}
+
+/* 256 ranges per type: the server has one port range, add 255 more. */
+static int toy_check_range_limit(struct toy *t)
+{
+    int bad = 0;
+    for (uint64_t i = 0; i < 255; i++)
+        bad |= toy_map_port(t, true, 0x1000 + 2 * i, 0x1000 + 2 * i);
+    bad |= toy_errno("the 257th range", toy_map_port(t, true, 0x2000, 0x2000), ENOMEM);
+    for (uint64_t i = 0; i < 255; i++)
+        bad |= toy_map_port(t, false, 0x1000 + 2 * i, 0x1000 + 2 * i);
+    return bad;
+}
+
+/* 8 servers per domain: this is one, 7 more fit. */
+static int toy_check_server_limit(struct toy *t)
+{
+    ioservid_t id[8];
+    int bad = 0;
+    for (unsigned i = 0; i < 7; i++)
+        bad |= xendevicemodel_create_ioreq_server(t->dmod, t->domid, 0, &id[i]);
+    bad |= toy_errno("a 9th server", xendevicemodel_create_ioreq_server(t->dmod, t->domid,
+                                                                        0, &id[7]), ENOSPC);
+    for (unsigned i = 0; i < 7; i++)
+        bad |= xendevicemodel_destroy_ioreq_server(t->dmod, t->domid, id[i]);
+    return bad;
+}
+
+static int toy_check_rules(struct toy *t)
+{
+    unsigned n;
+    void *addr = NULL;
+    int bad = 0;
+    bad |= toy_errno("an overlapping range", toy_map_port(t, true, 0x10f, 0x110), EEXIST);
+    bad |= toy_errno("start > end", toy_map_port(t, true, 0x201, 0x200), EINVAL);
+    bad |= toy_errno("unmapping what is not mapped", toy_map_port(t, false, 0x300, 0x300),
+                     ENOENT);
+    /* Adjacent ranges merge; a part of the merged range still unmaps. */
+    bad |= toy_map_port(t, true, 0x110, 0x11f);
+    bad |= toy_map_port(t, false, 0x110, 0x11f);
+    bad |= toy_errno("another domain", xendevicemodel_nr_vcpus(t->dmod, t->domid + 1, &n),
+                     ESRCH);
+    bad |= toy_errno("resource frame 2",
+                     xenforeignmemory_map_resource(t->fmem, t->domid, XENMEM_resource_ioreq_server,
+                                                   t->id, 2, 1, &addr, PROT_READ, 0) ? 0 : -1,
+                     EINVAL);
+    bad |= toy_errno("binding a port that is not there",
+                     xenevtchn_bind_interdomain(t->xce, t->domid, 4000), EINVAL);
+    bad |= toy_check_range_limit(t);
+    bad |= toy_check_server_limit(t);
+    return bad ? -1 : 0;
+}
+
+static int toy_start(struct toy *t)
+{
+    unsigned other;
+    t->dmod = xendevicemodel_open(NULL, 0);
+    if (!t->dmod)
+        return toy_fail("xendevicemodel_open");
+    t->fmem = xenforeignmemory_open(NULL, 0);
+    if (!t->fmem)
+        return toy_fail("xenforeignmemory_open");
+    t->xce = xenevtchn_open(NULL, 0);
+    if (!t->xce)
+        return toy_fail("xenevtchn_open");
+    if (xendevicemodel_nr_vcpus(t->dmod, t->domid, &t->vcpus) < 0)
+        return toy_fail("nr_vcpus");
+    if (xendevicemodel_create_ioreq_server(t->dmod, t->domid, t->bufioreq, &t->id) < 0)
+        return toy_fail("create_ioreq_server");
+    t->created = true;
+    if (toy_map_pages(t) < 0)
+        return toy_fail("mapping the ioreq pages");
+    t->ranges = true;
+    if (toy_ranges(t, true) < 0)
+        return toy_fail("mapping ranges");
+    if (t->check_rules && toy_check_rules(t) < 0)
+        return -1;
+    if (xendevicemodel_set_ioreq_server_state(t->dmod, t->domid, t->id, 1) < 0)
+        return toy_fail("enabling");
+    t->enabled = true;
+    if (toy_bind(t) < 0)
+        return toy_fail("binding ports");
+    for (unsigned v = 0; !t->no_sweep && v < t->vcpus; v++)
+        toy_serve(t, v);
+    if (toy_host_listen(t) < 0)
+        return -1;
+    if (xentoolcore_restrict_all(t->domid) < 0)
+        return toy_fail("xentoolcore_restrict_all");
+    if (xendevicemodel_nr_vcpus(t->dmod, t->domid + 1, &other) == 0 || errno != EPERM) {
+        fprintf(stderr, "toy: a DMOP for another domain was not refused\n");
+        return -1;
+    }
+    sd_notify(0, "READY=1");
+    return 0;
+}
+
+static void toy_stop(struct toy *t)
+{
+    if (t->enabled)
+        xendevicemodel_set_ioreq_server_state(t->dmod, t->domid, t->id, 0);
+    if (t->ranges)
+        toy_ranges(t, false); /* stops at what was not mapped */
+    if (t->created && !t->leak_server)
+        xendevicemodel_destroy_ioreq_server(t->dmod, t->domid, t->id);
+    if (!t->leak_mapping && t->res)
+        xenforeignmemory_unmap_resource(t->fmem, t->res);
+    if (!t->leak_mapping && t->legacy)
+        xenforeignmemory_unmap(t->fmem, t->legacy, t->legacy_pages);
+    for (unsigned v = 0; !t->leak_port && v < t->vcpus; v++)
+        if (t->port[v])
+            xenevtchn_unbind(t->xce, t->port[v]);
+    if (!t->leak_port && t->buf_port)
+        xenevtchn_unbind(t->xce, t->buf_port);
+    xenevtchn_close(t->xce);
+    xenforeignmemory_close(t->fmem);
+    if (!t->leak_handle)
+        xendevicemodel_close(t->dmod);
+    if (t->host >= 0)
+        close(t->host);
+    if (t->host_listen >= 0) {
+        close(t->host_listen);
+        unlink(t->host_path);
+    }
+}
+
+/* SIGTERM ends the loop; it is blocked from the start, so one that comes
+ * right after READY=1 is not lost. */
+static int toy_signals(void)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    return signalfd(-1, &set, SFD_CLOEXEC);
+}
+
+static int toy_loop(struct toy *t, int sigfd)
+{
+    struct pollfd pfd[4] = {
+        { .fd = sigfd, .events = POLLIN },
+        { .fd = xenevtchn_fd(t->xce), .events = POLLIN },
+        { .fd = t->host_listen, .events = POLLIN },
+    };
+    for (;;) {
+        pfd[3] = (struct pollfd){ .fd = t->host, .events = POLLIN };
+        if (poll(pfd, 4, -1) < 0 && errno != EINTR)
+            return toy_fail("poll");
+        if (pfd[0].revents)
+            return 0;
+        toy_host_io(t, pfd); /* host bytes first: they were sent first */
+        if (!pfd[1].revents)
+            continue;
+        int port = xenevtchn_pending(t->xce);
+        if (port < 0 || xenevtchn_unmask(t->xce, (evtchn_port_t)port) < 0)
+            return toy_fail("xenevtchn_pending");
+        if (!t->lazy_ring)
+            toy_drain_ring(t);
+        for (unsigned v = 0; v < t->vcpus; v++)
+            if (t->port[v] == (evtchn_port_t)port)
+                toy_serve(t, v);
+    }
+}
+
+static int toy_options(int argc, char **argv, struct toy *t)
+{
+    static const struct option opts[] = {
+        { "domid", required_argument, NULL, 'd' },
+        { "arch", required_argument, NULL, 'a' },
+        { "bufioreq", required_argument, NULL, 'b' },
+        { "mmio", required_argument, NULL, 'm' },
+        { "no-notify", no_argument, NULL, 'N' },
+        { "write-none", no_argument, NULL, 'W' },
+        { "no-sweep", no_argument, NULL, 'S' },
+        { "check-rules", no_argument, NULL, 'R' },
+        { "lazy-ring", no_argument, NULL, 'Z' },
+        { "partial-rep", no_argument, NULL, 'P' },
+        { "host", required_argument, NULL, 'H' },
+        { "leak", required_argument, NULL, 'L' },
+        { 0 },
+    };
+    int c;
+    t->domid = 1;
+    t->host = t->host_listen = -1;
+    t->bufioreq = -1;
+    t->mmio = 0xa0000;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd': t->domid = (domid_t)strtoul(optarg, NULL, 0); break;
+        case 'a': t->arm = strcmp(optarg, "arm") == 0; break;
+        case 'b': t->bufioreq = strcmp(optarg, "off") == 0 ? HVM_IOREQSRV_BUFIOREQ_OFF :
+                                strcmp(optarg, "legacy") == 0 ? HVM_IOREQSRV_BUFIOREQ_LEGACY :
+                                HVM_IOREQSRV_BUFIOREQ_ATOMIC; break;
+        case 'm': t->mmio = strtoull(optarg, NULL, 0); break;
+        case 'N': t->no_notify = true; break;
+        case 'W': t->write_none = true; break;
+        case 'S': t->no_sweep = true; break;
+        case 'R': t->check_rules = true; break;
+        case 'Z': t->lazy_ring = true; break;
+        case 'P': t->partial_rep = true; break;
+        case 'H': t->host_path = optarg; break;
+        case 'L':
+            t->leak_server |= strcmp(optarg, "server") == 0;
+            t->leak_port |= strcmp(optarg, "port") == 0;
+            t->leak_mapping |= strcmp(optarg, "mapping") == 0;
+            t->leak_handle |= strcmp(optarg, "handle") == 0;
+            break;
+        default:
+            return -1;
+        }
+    }
+    if (t->bufioreq < 0)
+        t->bufioreq = t->arm ? HVM_IOREQSRV_BUFIOREQ_OFF : HVM_IOREQSRV_BUFIOREQ_ATOMIC;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    static struct toy t;
+    if (toy_options(argc, argv, &t) < 0) {
+        fprintf(stderr, "usage: toy [--domid D] [--arch x86|arm] [--bufioreq off|legacy|atomic]\n"
+                        "           [--mmio ADDR] [--no-notify] [--write-none] [--no-sweep]\n"
+                        "           [--check-rules] [--lazy-ring] [--host PATH]\n"
+                        "           [--leak server|port|mapping|handle]\n");
+        return 2;
+    }
+    memcpy(t.cfg, "\x34\x12\x78\x56", 4);
+    int sigfd = toy_signals();
+    int rc = toy_start(&t) < 0 ? 1 : toy_loop(&t, sigfd) < 0;
+    toy_stop(&t);
+    return rc;
+}

@@ -1,0 +1,522 @@
+/* SPDX-License-Identifier: MIT */
+#include "guest.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "domain.h"
+#include "host.h"
+#include "ioreq.h"
+#include "sim.h"
+
+#define GUEST_STEP_BUDGET 256  /* actions per step before the loop runs again */
+#define GUEST_POLL_MS 20       /* retry interval of host-connect, file-expect */
+#define GUEST_CONNECT_MS 2000
+/* Rep buffers straddle a page boundary, one boundary per vCPU. */
+#define GUEST_REP_BASE 0x100000u
+#define GUEST_REP_STRIDE 0x2000u
+/* Xen's instruction emulator clips a rep to this many elements per request
+ * (hvmemul_linear_to_phys) and re-executes the instruction for the rest. */
+#define XEN_MAX_REPS 4096u
+
+struct program {
+    const struct action *a;
+    size_t n, pc;
+    unsigned vcpu;
+    bool active;
+    bool started;     /* the current action has begun waiting */
+    uint64_t until;   /* ... until then */
+    uint64_t left[SCRIPT_MAX_DEPTH]; /* iterations left in each open repeat */
+    unsigned depth;
+};
+
+/* What a vCPU is doing for the script. */
+struct vcpu_op {
+    const struct action *act; /* NULL: idle */
+    ioreq_t req;              /* the last request of a rep */
+    uint32_t done;            /* rep elements completed */
+    uint64_t gpa;             /* rep buffer */
+};
+
+static struct program guest_early, guest_main;
+static struct vcpu_op guest_vcpu[DOMAIN_MAX_VCPUS];
+static bool guest_yielded;
+static bool guest_started;
+static unsigned guest_nr_actions;
+
+void guest_init(const struct script *s)
+{
+    guest_early = (struct program){ .a = s->early, .n = s->n_early };
+    guest_main = (struct program){ .a = s->main, .n = s->n_main };
+}
+
+void guest_server_enabled(void)
+{
+    static bool triggered;
+    if (!triggered && guest_early.n)
+        guest_early.active = true;
+    triggered = true;
+}
+
+void guest_start(void)
+{
+    guest_started = true;
+    guest_main.active = true;
+}
+
+static bool guest_busy(unsigned v)
+{
+    return guest_vcpu[v].act != NULL;
+}
+
+static bool guest_all_idle(void)
+{
+    for (unsigned v = 0; v < domain.vcpus; v++)
+        if (guest_busy(v))
+            return false;
+    return true;
+}
+
+unsigned guest_actions_run(void)
+{
+    return guest_nr_actions;
+}
+
+/* ---- printing and checking ---- */
+
+/* C-escape `s` for printing; "..." when it does not fit. */
+static void guest_escape(char *out, size_t cap, const char *s, size_t len)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (o + 8 > cap) { /* an escape is 4 bytes at most: "..." fits */
+            strcpy(out + o, "...");
+            return;
+        }
+        unsigned char c = (unsigned char)s[i];
+        const char *esc = c == '\n' ? "\\n" : c == '\r' ? "\\r" : c == '\t' ? "\\t" :
+                          c == '\\' ? "\\\\" : c == '"' ? "\\\"" : NULL;
+        if (esc)
+            o += (size_t)snprintf(out + o, cap - o, "%s", esc);
+        else if (c < 0x20 || c >= 0x7f)
+            o += (size_t)snprintf(out + o, cap - o, "\\x%02x", c);
+        else
+            out[o++] = (char)c;
+    }
+    out[o] = '\0';
+}
+
+/* Print "WHAT -> VALUE"; FAIL if the expectation does not hold. */
+static void guest_result(const struct action *a, const char *what, uint64_t value,
+                         unsigned size)
+{
+    char got[20], want[20], mask[20];
+    printf("%s -> %s\n", what, sim_hex(value, size, got));
+    fflush(stdout);
+    const struct expect *e = &a->expect;
+    if (!e->set || (value & e->mask) == e->value)
+        return;
+    if (e->mask == ~0ull)
+        sim_fail_line(a->line, "%s -> %s, expected == %s", what, got,
+                      sim_hex(e->value, size, want));
+    else
+        sim_fail_line(a->line, "%s -> %s, expected & %s == %s", what, got,
+                      sim_hex(e->mask, size, mask), sim_hex(e->value, size, want));
+}
+
+static void guest_report_access(const struct action *a, uint64_t data)
+{
+    char what[64];
+    if (a->type == IOREQ_TYPE_PCI_CONFIG) {
+        unsigned sbdf = (unsigned)(a->addr >> 32);
+        snprintf(what, sizeof(what), "%s %02x:%02x.%u 0x%x", a->op, sbdf >> 8 & 0xff,
+                 sbdf >> 3 & 0x1f, sbdf & 7, (unsigned)(a->addr & 0xfff));
+    } else {
+        snprintf(what, sizeof(what), "%s 0x%llx", a->op, (unsigned long long)a->addr);
+    }
+    uint64_t mask = a->size < 8 ? (1ull << (a->size * 8)) - 1 : ~0ull;
+    guest_result(a, what, data & mask, a->size);
+}
+
+static void guest_report_ins(const struct action *a, uint64_t gpa)
+{
+    char got[160], want[160];
+    const char *bytes = (const char *)domain_ram(gpa, a->value);
+    guest_escape(got, sizeof(got), bytes, a->value);
+    printf("%s 0x%llx -> \"%s\"\n", a->op, (unsigned long long)a->addr, got);
+    fflush(stdout);
+    if (a->has_text && memcmp(bytes, a->text, a->text_len) != 0) {
+        guest_escape(want, sizeof(want), a->text, a->text_len);
+        sim_fail_line(a->line, "%s 0x%llx -> \"%s\", expected \"%s\"", a->op,
+                      (unsigned long long)a->addr, got, want);
+    }
+}
+
+static void guest_report_irq(const struct action *a)
+{
+    char what[64];
+    uint64_t level = 0;
+    if (a->kind == ACT_MSI_COUNT) {
+        guest_result(a, "msi-count", domain.msi_count, 0);
+        return;
+    }
+    switch (a->irq) {
+    case IRQ_ISA:
+        level = domain.isa[a->addr];
+        snprintf(what, sizeof(what), "irq isa %llu", (unsigned long long)a->addr);
+        break;
+    case IRQ_SPI:
+        level = domain.spi[a->addr];
+        snprintf(what, sizeof(what), "irq spi %llu", (unsigned long long)a->addr);
+        break;
+    case IRQ_INTX: {
+        /* Xen has no function in an INTx line: any pin of the device. */
+        unsigned bus = (unsigned)(a->addr >> 8), dev = (unsigned)(a->addr >> 3 & 0x1f);
+        for (unsigned pin = 0; bus == 0 && pin < 4; pin++)
+            level |= domain.intx[dev][pin];
+        snprintf(what, sizeof(what), "irq intx %02x:%02x.%u", bus, dev,
+                 (unsigned)(a->addr & 7));
+        break;
+    }
+    }
+    guest_result(a, what, level, 0);
+}
+
+static unsigned guest_level(const struct action *a)
+{
+    return a->irq == IRQ_ISA ? domain.isa[a->addr] : domain.spi[a->addr];
+}
+
+/* ---- guest accesses ---- */
+
+static void guest_complete(unsigned v, const ioreq_t *resp);
+
+static void guest_after_send(unsigned v, enum ioreq_status st, const ioreq_t *p)
+{
+    if (st == IOREQ_COMPLETED)
+        guest_complete(v, p);
+    else if (st == IOREQ_FAILED)
+        guest_vcpu[v].act = NULL;
+}
+
+static uint32_t guest_rep_total(const struct action *a)
+{
+    return (uint32_t)(a->kind == ACT_OUTS ? a->text_len : a->value);
+}
+
+/* Issue (the rest of) a rep outsb/insb, as Xen re-executes the insn. */
+static void guest_send_rep(unsigned v)
+{
+    struct vcpu_op *op = &guest_vcpu[v];
+    const struct action *a = op->act;
+    uint32_t left = guest_rep_total(a) - op->done;
+    ioreq_t p = {
+        .addr = a->addr,
+        .data = op->gpa + op->done,
+        .count = left < XEN_MAX_REPS ? left : XEN_MAX_REPS,
+        .size = 1,
+        .data_is_ptr = 1,
+        .dir = a->kind == ACT_OUTS ? IOREQ_WRITE : IOREQ_READ,
+        .type = IOREQ_TYPE_PIO,
+    };
+    op->req = p;
+    guest_after_send(v, ioreq_send(v, &p), &p);
+}
+
+static void guest_complete(unsigned v, const ioreq_t *resp)
+{
+    struct vcpu_op *op = &guest_vcpu[v];
+    const struct action *a = op->act;
+
+    if (a->kind == ACT_ACCESS && a->dir == IOREQ_READ)
+        guest_report_access(a, resp->data);
+    if (a->kind == ACT_OUTS || a->kind == ACT_INS) {
+        /* Xen copies back only data (hvm_wait_for_io): whatever count the
+         * emulator writes, all elements count as done.  A changed count
+         * means the emulator dropped elements the guest thinks moved. */
+        if (resp->count != op->req.count)
+            sim_fail_line(a->line, "%s: dmd wrote back count %u for a request of %u "
+                          "elements; Xen ignores it and takes all %u as done",
+                          a->op, resp->count, op->req.count, op->req.count);
+        op->done += op->req.count;
+        if (op->done < guest_rep_total(a)) {
+            guest_send_rep(v);
+            return;
+        }
+        if (a->kind == ACT_INS)
+            guest_report_ins(a, op->gpa);
+    }
+    op->act = NULL;
+}
+
+void guest_ioreq_done(unsigned vcpu, const ioreq_t *resp)
+{
+    if (guest_vcpu[vcpu].act)
+        guest_complete(vcpu, resp);
+}
+
+/* A buffer that crosses a page boundary whenever it is 2 bytes or more. */
+static uint64_t guest_rep_buffer(unsigned v, const struct action *a)
+{
+    uint32_t len = guest_rep_total(a);
+    uint64_t gpa = GUEST_REP_BASE + (uint64_t)v * GUEST_REP_STRIDE - (len + 1) / 2;
+    uint8_t *ram = domain_ram(gpa, len);
+    if (a->kind == ACT_OUTS)
+        memcpy(ram, a->text, len);
+    else
+        memset(ram, 0, len);
+    return gpa;
+}
+
+static void guest_issue(unsigned v, const struct action *a)
+{
+    struct vcpu_op *op = &guest_vcpu[v];
+    ioreq_t p = {
+        .addr = a->addr,
+        .data = a->value,
+        .count = 1,
+        .size = a->size,
+        .dir = a->dir & 1u,
+        .type = a->type,
+    };
+    *op = (struct vcpu_op){ .act = a };
+    switch (a->kind) {
+    case ACT_ACCESS:
+        guest_after_send(v, ioreq_send(v, &p), &p);
+        break;
+    case ACT_BUFWRITE:
+        guest_after_send(v, ioreq_send_buffered(v, &p), &p);
+        break;
+    case ACT_OUTS:
+    case ACT_INS:
+        op->gpa = guest_rep_buffer(v, a);
+        guest_send_rep(v);
+        break;
+    case ACT_INVALIDATE:
+        guest_after_send(v, ioreq_invalidate(v), &p);
+        break;
+    default:
+        op->act = NULL;
+        break;
+    }
+}
+
+/* ---- actions that wait ---- */
+
+static bool guest_timed_out(struct program *pg, const struct action *a, uint64_t now)
+{
+    if (!pg->started) {
+        pg->started = true;
+        pg->until = now + (a->kind == ACT_HOST_CONNECT ? GUEST_CONNECT_MS : a->ms);
+    }
+    return now >= pg->until;
+}
+
+static bool guest_file_contains(const struct action *a)
+{
+    static char buf[1 << 20];
+    FILE *f = fopen(a->path, "rb");
+    if (!f)
+        return false;
+    size_t n = fread(buf, 1, sizeof(buf), f);
+    fclose(f);
+    return memmem(buf, n, a->text, a->text_len) != NULL;
+}
+
+static void guest_host_expect_failed(const struct action *a)
+{
+    char got[160], want[160];
+    size_t len;
+    bool eof;
+    const char *pending = host_pending(a->name, &len, &eof);
+    guest_escape(got, sizeof(got), pending, len);
+    guest_escape(want, sizeof(want), a->text, a->text_len);
+    sim_fail_line(a->line, "host-expect %s \"%s\": %s; received \"%s\"", a->name, want,
+                  eof ? "connection closed" : "not received in time", got);
+}
+
+/* true when the action is over; false to try again later. */
+static bool guest_wait_action(struct program *pg, const struct action *a, uint64_t now)
+{
+    int rc;
+    switch (a->kind) {
+    case ACT_WAIT_IRQ:
+        if (guest_level(a) == a->value)
+            return true;
+        if (!guest_timed_out(pg, a, now))
+            return false;
+        sim_fail_line(a->line, "wait-irq %s %llu %llu: level still %u after %u ms",
+                      a->irq == IRQ_ISA ? "isa" : "spi", (unsigned long long)a->addr,
+                      (unsigned long long)a->value, guest_level(a), a->ms);
+        return true;
+    case ACT_SLEEP:
+        return guest_timed_out(pg, a, now);
+    case ACT_HOST_CONNECT:
+        rc = host_connect(a->name, a->path);
+        if (rc == 0)
+            return true;
+        if (!guest_timed_out(pg, a, now))
+            return false;
+        sim_fail_line(a->line, "host-connect %s %s: %s", a->name, a->path, strerror(-rc));
+        return true;
+    case ACT_HOST_EXPECT: {
+        size_t len;
+        bool eof;
+        if (host_match(a->name, a->text, a->text_len)) {
+            char got[256];
+            guest_escape(got, sizeof(got), a->text, a->text_len);
+            printf("host-expect %s -> \"%s\"\n", a->name, got);
+            return true;
+        }
+        host_pending(a->name, &len, &eof);
+        if (!eof && !guest_timed_out(pg, a, now))
+            return false;
+        guest_host_expect_failed(a);
+        return true;
+    }
+    case ACT_FILE_EXPECT:
+        if (guest_file_contains(a))
+            return true;
+        if (!guest_timed_out(pg, a, now))
+            return false;
+        sim_fail_line(a->line, "file-expect %s: text not found within %u ms",
+                      a->path, a->ms);
+        return true;
+    default:
+        return true;
+    }
+}
+
+/* Actions that need every vCPU idle and do not wait. */
+static void guest_run_action(struct program *pg, const struct action *a)
+{
+    int rc;
+    switch (a->kind) {
+    case ACT_INVALIDATE:
+        guest_issue(pg->vcpu, a);
+        break;
+    case ACT_TIMEOFFSET:
+        ioreq_timeoffset(a->value);
+        break;
+    case ACT_IRQ:
+    case ACT_MSI_COUNT:
+        guest_report_irq(a);
+        break;
+    case ACT_HOST_SEND:
+        rc = host_send(a->name, a->text, a->text_len);
+        if (rc < 0)
+            sim_fail_line(a->line, "host-send %s: %s", a->name, strerror(-rc));
+        break;
+    case ACT_HOST_CLOSE:
+        host_close(a->name);
+        break;
+    case ACT_ECHO:
+        printf("%.*s\n", (int)a->text_len, a->text);
+        break;
+    default:
+        break;
+    }
+}
+
+/* ---- the program counter ---- */
+
+static bool guest_next(struct program *pg)
+{
+    pg->pc++;
+    pg->started = false;
+    guest_nr_actions++;
+    return true;
+}
+
+static bool guest_control(struct program *pg, const struct action *a)
+{
+    if (a->kind == ACT_VCPU) {
+        pg->vcpu = (unsigned)a->value;
+    } else if (a->kind == ACT_REPEAT) {
+        if (a->value == 0) {
+            pg->pc = a->jump;
+            return true;
+        }
+        pg->left[pg->depth++] = a->value;
+    } else if (--pg->left[pg->depth - 1] > 0) { /* ACT_END */
+        pg->pc = a->jump + 1;
+        return true;
+    } else {
+        pg->depth--;
+    }
+    return guest_next(pg);
+}
+
+/* One action: true if it is done (pc moved), false if it must wait. */
+static bool guest_exec(struct program *pg, uint64_t now)
+{
+    const struct action *a = &pg->a[pg->pc];
+
+    if (a->kind == ACT_VCPU || a->kind == ACT_REPEAT || a->kind == ACT_END)
+        return guest_control(pg, a);
+    if (script_is_io(a)) {
+        if (guest_busy(pg->vcpu))
+            return false;
+        guest_issue(pg->vcpu, a);
+        return guest_next(pg);
+    }
+    if (!guest_all_idle())
+        return false;
+    if (!guest_wait_action(pg, a, now))
+        return false;
+    guest_run_action(pg, a);
+    return guest_next(pg);
+}
+
+static void guest_run(struct program *pg, uint64_t now, unsigned *budget)
+{
+    while (pg->active && pg->pc < pg->n && !sim_aborted()) {
+        if (*budget == 0) {
+            guest_yielded = true;
+            return;
+        }
+        (*budget)--;
+        if (!guest_exec(pg, now))
+            return;
+    }
+    if (pg == &guest_early && pg->pc == pg->n)
+        pg->active = false;
+}
+
+void guest_step(uint64_t now)
+{
+    unsigned budget = GUEST_STEP_BUDGET;
+    guest_yielded = false;
+    if (sim_aborted())
+        return;
+    guest_run(&guest_early, now, &budget);
+    if (!guest_early.active)
+        guest_run(&guest_main, now, &budget);
+}
+
+static uint64_t guest_program_deadline(const struct program *pg, uint64_t now)
+{
+    if (!pg->active || pg->pc >= pg->n || !pg->started)
+        return UINT64_MAX;
+    enum action_kind kind = pg->a[pg->pc].kind;
+    if (kind == ACT_HOST_CONNECT || kind == ACT_FILE_EXPECT)
+        return now + GUEST_POLL_MS < pg->until ? now + GUEST_POLL_MS : pg->until;
+    return pg->until;
+}
+
+uint64_t guest_deadline(uint64_t now)
+{
+    if (guest_yielded)
+        return now;
+    uint64_t a = guest_program_deadline(&guest_early, now);
+    uint64_t b = guest_program_deadline(&guest_main, now);
+    return a < b ? a : b;
+}
+
+bool guest_finished(void)
+{
+    if (sim_aborted())
+        return true;
+    return guest_started && !guest_early.active && guest_main.pc == guest_main.n &&
+           guest_all_idle();
+}

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The guest script: one action per line, parsed and checked completely
+ * (syntax, ranges, architecture) before dmd is started.  The language is
+ * described in ../README.md.
+ */
+#ifndef XENSIM_SCRIPT_H
+#define XENSIM_SCRIPT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "domain.h"
+
+#define SCRIPT_MAX_DEPTH 8 /* nested repeat blocks */
+
+enum action_kind {
+    ACT_VCPU,         /* value = vCPU */
+    ACT_ACCESS,       /* one read or write: type, dir, size, addr, value */
+    ACT_OUTS,         /* rep outsb: addr = port, text */
+    ACT_INS,          /* rep insb: addr = port, value = count, text (opt.) */
+    ACT_BUFWRITE,     /* size, addr, value */
+    ACT_INVALIDATE,
+    ACT_TIMEOFFSET,   /* value */
+    ACT_IRQ,          /* irq, addr = line or PCI device */
+    ACT_MSI_COUNT,
+    ACT_WAIT_IRQ,     /* irq, addr = line, value = level, ms */
+    ACT_SLEEP,        /* ms */
+    ACT_HOST_CONNECT, /* name, path */
+    ACT_HOST_SEND,    /* name, text */
+    ACT_HOST_EXPECT,  /* name, text, ms */
+    ACT_HOST_CLOSE,   /* name */
+    ACT_FILE_EXPECT,  /* path, text, ms */
+    ACT_ECHO,         /* text */
+    ACT_REPEAT,       /* value = count, jump = index after the matching end */
+    ACT_END,          /* jump = index of the matching repeat */
+};
+
+enum irq_space { IRQ_ISA, IRQ_SPI, IRQ_INTX };
+
+/* `== V` or `& MASK == V` */
+struct expect {
+    bool set;
+    uint64_t mask;
+    uint64_t value;
+};
+
+struct action {
+    enum action_kind kind;
+    unsigned line;
+    const char *op;       /* the command word, for messages */
+    uint8_t type;         /* IOREQ_TYPE_* */
+    uint8_t dir;          /* IOREQ_READ / IOREQ_WRITE */
+    uint8_t size;         /* bytes */
+    enum irq_space irq;
+    uint64_t addr;
+    uint64_t value;
+    struct expect expect;
+    char *text;
+    size_t text_len;
+    bool has_text;
+    char *name;
+    char *path;
+    unsigned ms;
+    size_t jump;
+};
+
+struct script {
+    struct action *main;   /* run after READY=1 */
+    size_t n_main;
+    struct action *early;  /* the `early` block: run when a server is enabled */
+    size_t n_early;
+};
+
+/*
+ * Parse `file` for a guest of this architecture and vCPU count.  On error
+ * prints "FILE:LINE: message" on stderr and returns -1.
+ */
+int script_parse(const char *file, enum domain_arch arch, unsigned vcpus,
+                 struct script *out);
+void script_free(struct script *s);
+
+/* Does an I/O action (one that occupies a vCPU)? */
+bool script_is_io(const struct action *a);
+
+#endif
