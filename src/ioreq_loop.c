@@ -272,12 +272,16 @@ int ioreq_loop_run(struct ioreq_loop *l)
     return l->exit_code;
 }
 
-void ioreq_loop_fini(struct ioreq_loop *l)
+void ioreq_loop_log_stats(const struct ioreq_loop *l)
 {
     log_info("served %llu synchronous and %llu buffered requests (%llu recovered by sweeps, "
              "%llu unknown type)",
              (unsigned long long)l->stats.sync, (unsigned long long)l->stats.buffered,
              (unsigned long long)l->stats.recovered, (unsigned long long)l->stats.unknown);
+}
+
+void ioreq_loop_fini(struct ioreq_loop *l)
+{
     free(l->vcpu_port);
     l->vcpu_port = NULL;
 }

@@ -64,6 +64,8 @@ unsigned ioreq_loop_sweep(struct ioreq_loop *l, const char *why);
 /* Run until ev_break (a signal, the domain's death, a broken event
  * channel); returns the exit code the loop chose (0 unless broken). */
 int ioreq_loop_run(struct ioreq_loop *l);
+/* One info line with the counters, for the end of a run. */
+void ioreq_loop_log_stats(const struct ioreq_loop *l);
 void ioreq_loop_fini(struct ioreq_loop *l);
 
 #endif

@@ -386,6 +386,7 @@ static int serve(struct dmd *d)
     if (start(d) == 0) {
         rc = ioreq_loop_run(&d->io) == 0 ? EXIT_OK : EXIT_RUNTIME;
         sd_notify(0, "STOPPING=1");
+        ioreq_loop_log_stats(&d->io);
     } else {
         log_err("start-up failed; undoing what was set up");
         report_to_parent(d, EXIT_STARTUP);
