@@ -4,24 +4,14 @@
  *
  * Three phases, so that every problem is reported and nothing depends on the
  * order of keys in a section:
- *  1. read: inih splits the file into sections and `key = value` pairs,
- *     kept as text with their line numbers (struct ini_section);
+ *  1. read (config_ini.c): inih splits the file into sections and
+ *     `key = value` pairs, kept as text with their line numbers;
  *  2. interpret: each section goes to its handler ([dmd] or a device), which
  *     turns the text into typed values and applies the types' defaults;
  *  3. validate: one pass per rule over all devices (windows, overlaps,
  *     range counts, architecture, ranges Xen emulates itself).
  *
- * Line numbers.  Debian's inih 55 is built without INI_HANDLER_LINENO, so the
- * handler is not told the line, and it reports neither section headers nor
- * more than the first bad line.  dmd therefore feeds inih through its own
- * reader (ini_parse_stream), which hands over exactly one physical line per
- * call and counts them.  inih finishes a line before asking for the next,
- * so that count is the line of every callback.  The reader also sees each
- * line before inih does: it records section headers itself (an empty
- * section would otherwise go unnoticed) and notices key lines that produced
- * no callback, i.e. that inih rejected, so all syntax errors are reported.
- * inih's own settings are left alone: `;` starts a comment at the start of a
- * line or, after whitespace, inside one; `#` only at the start of a line.
+ * Phase 1 lives in config_ini.c, which explains how line numbers are kept.
  *
  * Messages come out phase by phase (syntax, then values, then validation),
  * each naming its line, so they are not always in line order.
@@ -37,38 +27,16 @@
 #include <string.h>
 #include <strings.h>
 
-#include <ini.h>
 #include <xen/xen.h>
 #include <xen/hvm/hvm_op.h>
 
+#include "config_ini.h"
 #include "devices/device.h"
 #include "log.h"
 
-/* A section name names the device in every log line: keep it short. */
-#define SECTION_NAME_MAX 63
 /* Longest message text, before "PATH:LINE: " is prepended. */
 #define MSG_MAX 1024
 #define PORT_LAST 0xffffu
-
-/* ------------------------------------------------------------------------
- * Phase 1: the file as text
- */
-
-struct ini_entry {
-    char *key;
-    char *value;
-    int line;
-};
-
-struct ini_section {
-    char *name;
-    int line; /* of the [header] */
-    struct ini_entry *entries;
-    size_t nentries;
-};
-
-/* What the reader made of the line inih is working on. */
-enum line_kind { LINE_BLANK, LINE_SECTION, LINE_CONTINUATION, LINE_KEY };
 
 /* Per device, beside cfg.devs: what the validation passes may rely on. */
 struct dev_state {
@@ -80,19 +48,7 @@ struct dev_state {
 struct loader {
     const char *path;
     int errors;
-
-    /* Phase 1. */
-    FILE *file;
-    int read_errno;      /* from a failed getc(), 0 if none */
-    int line;            /* physical line inih is working on */
-    enum line_kind kind;
-    bool got_key;        /* inih called the handler for this line */
-    bool key_in_section; /* inih would take an indented line as continuation */
-    bool in_bad_section; /* the last header was broken: drop its keys */
-    struct ini_section *secs;
-    size_t nsecs;
-
-    /* Phases 2 and 3. */
+    struct ini_doc doc;  /* phase 1 */
     struct dmd_config cfg;
     struct dev_state *state; /* parallel to cfg.devs */
     int arch_line, bufioreq_line; /* 0: not set in the file */
@@ -140,215 +96,10 @@ static void list_add(char *buf, size_t len, const char *word)
     snprintf(buf + used, len - used, "%s%s", used > 0 ? ", " : "", word);
 }
 
-static void add_section(struct loader *ld, const char *name, size_t len)
+/* Phase 1 (config_ini.c) reports through this. */
+static void on_ini_error(void *ctx, int line, const char *msg)
 {
-    struct ini_section *secs = reallocarray(ld->secs, ld->nsecs + 1, sizeof(*secs));
-    char *copy = strndup(name, len);
-
-    if (secs != NULL)
-        ld->secs = secs;
-    if (secs == NULL || copy == NULL) {
-        free(copy);
-        cfg_error(ld, ld->line, "out of memory");
-        ld->in_bad_section = true;
-        return;
-    }
-    secs[ld->nsecs++] = (struct ini_section){ .name = copy, .line = ld->line };
-    ld->in_bad_section = false;
-}
-
-static void add_entry(struct loader *ld, struct ini_section *sec, const char *key,
-                      const char *value)
-{
-    struct ini_entry *entries = reallocarray(sec->entries, sec->nentries + 1, sizeof(*entries));
-    char *k = strdup(key), *v = strdup(value);
-
-    if (entries != NULL)
-        sec->entries = entries;
-    if (entries == NULL || k == NULL || v == NULL) {
-        free(k);
-        free(v);
-        cfg_error(ld, ld->line, "out of memory");
-        return;
-    }
-    entries[sec->nentries++] = (struct ini_entry){ .key = k, .value = v, .line = ld->line };
-}
-
-static void free_sections(struct loader *ld)
-{
-    for (size_t i = 0; i < ld->nsecs; i++) {
-        for (size_t j = 0; j < ld->secs[i].nentries; j++) {
-            free(ld->secs[i].entries[j].key);
-            free(ld->secs[i].entries[j].value);
-        }
-        free(ld->secs[i].entries);
-        free(ld->secs[i].name);
-    }
-    free(ld->secs);
-    ld->secs = NULL;
-    ld->nsecs = 0;
-}
-
-static bool section_name_valid(const char *name, size_t len)
-{
-    if (len == 0 || len > SECTION_NAME_MAX)
-        return false;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)name[i];
-        if (!isalnum(c) && c != '_' && c != '-' && c != '.')
-            return false;
-    }
-    return true;
-}
-
-/* `p` points at the '[' of a header line. */
-static void start_section(struct loader *ld, const char *p)
-{
-    const char *close = strchr(p, ']'), *name = p + 1, *rest;
-    size_t len;
-
-    ld->in_bad_section = true;
-    if (close == NULL) {
-        cfg_error(ld, ld->line, "section header without a closing `]`");
-        return;
-    }
-    ld->key_in_section = false; /* inih forgets the previous key here */
-    while (name < close && isspace((unsigned char)*name))
-        name++;
-    len = (size_t)(close - name);
-    while (len > 0 && isspace((unsigned char)name[len - 1]))
-        len--;
-    for (rest = close + 1; isspace((unsigned char)*rest); rest++)
-        ;
-    if (*rest != '\0' && *rest != ';' && *rest != '#') {
-        cfg_error(ld, ld->line, "unexpected text after the section header's `]`");
-        return;
-    }
-    if (!section_name_valid(name, len)) {
-        cfg_error(ld, ld->line,
-                  "section name `%.*s` must be 1 to %d letters, digits, `_`, `-` or `.`",
-                  (int)len, name, SECTION_NAME_MAX);
-        return;
-    }
-    add_section(ld, name, len);
-}
-
-/* Mirrors inih's order of tests on a line (comment, continuation, section). */
-static void classify_line(struct loader *ld, const char *text)
-{
-    const char *p = text;
-
-    ld->got_key = false;
-    if (ld->line == 1 && strncmp(p, "\xef\xbb\xbf", 3) == 0)
-        p += 3; /* inih skips a UTF-8 byte order mark */
-    while (isspace((unsigned char)*p))
-        p++;
-    if (*p == '\0' || *p == ';' || *p == '#') {
-        ld->kind = LINE_BLANK;
-    } else if (p > text && ld->key_in_section) {
-        ld->kind = LINE_CONTINUATION;
-        cfg_error(ld, ld->line,
-                  "indented line: the INI parser would append it to the previous "
-                  "key's value; remove the leading whitespace");
-    } else if (*p == '[') {
-        ld->kind = LINE_SECTION;
-        start_section(ld, p);
-    } else {
-        ld->kind = LINE_KEY;
-    }
-}
-
-/* inih calls the handler for every key line it accepts. */
-static void finish_line(struct loader *ld)
-{
-    if (ld->kind == LINE_KEY && !ld->got_key)
-        cfg_error(ld, ld->line, "expected `key = value`, `[section]` or a comment");
-    ld->kind = LINE_BLANK;
-}
-
-/*
- * inih's reader: one physical line per call, ending in '\n'.  A line that
- * does not fit inih's buffer (num) or holds a NUL byte is reported and
- * replaced by an empty one, rather than split or cut by the parser.
- */
-static char *read_line(char *str, int num, void *stream)
-{
-    struct loader *ld = stream;
-    size_t room = (size_t)num - 2, len = 0; /* keep space for "\n\0" */
-    bool too_long = false, nul = false;
-    int c;
-
-    finish_line(ld);
-    while ((c = getc(ld->file)) != EOF && c != '\n') {
-        if (c == '\0')
-            nul = true;
-        else if (len < room)
-            str[len++] = (char)c;
-        else
-            too_long = true;
-    }
-    if (c == EOF && ferror(ld->file))
-        ld->read_errno = errno;
-    if (c == EOF && len == 0 && !too_long && !nul)
-        return NULL;
-    ld->line++;
-    if (too_long)
-        cfg_error(ld, ld->line, "line is longer than %zu characters, the INI parser's limit",
-                  room);
-    else if (nul)
-        cfg_error(ld, ld->line, "line contains a NUL byte");
-    if (too_long || nul)
-        len = 0;
-    str[len++] = '\n';
-    str[len] = '\0';
-    classify_line(ld, str);
-    return str;
-}
-
-static int on_key(void *user, const char *section, const char *name, const char *value)
-{
-    struct loader *ld = user;
-
-    (void)section; /* read_line() tracks sections itself, see the top */
-    if (ld->kind == LINE_CONTINUATION)
-        return 1; /* already reported */
-    ld->got_key = true;
-    ld->key_in_section = true;
-    if (ld->in_bad_section)
-        return 1; /* its header was reported; its keys mean nothing */
-    if (ld->nsecs == 0)
-        cfg_error(ld, ld->line, "`%s` is outside any section; put it under [dmd] or a "
-                  "device's [NAME]", name);
-    else if (*name == '\0')
-        cfg_error(ld, ld->line, "missing key name before `=`");
-    else
-        add_entry(ld, &ld->secs[ld->nsecs - 1], name, value);
-    return 1; /* errors are counted in ld: let inih go on */
-}
-
-/* false when the file could not be opened or read. */
-static bool read_file(struct loader *ld)
-{
-    bool ok = true;
-    int rc;
-
-    ld->file = fopen(ld->path, "re");
-    if (ld->file == NULL) {
-        cfg_error(ld, 0, "cannot open: %s", strerror(errno));
-        return false;
-    }
-    rc = ini_parse_stream(read_line, ld, on_key, ld);
-    finish_line(ld);
-    if (ld->read_errno != 0) {
-        cfg_error(ld, 0, "read error: %s", strerror(ld->read_errno));
-        ok = false;
-    } else if (rc == -2)
-        cfg_error(ld, 0, "out of memory");
-    else if (rc > 0 && ld->errors == 0)
-        cfg_error(ld, rc, "syntax error"); /* a rejection the reader did not foresee */
-    fclose(ld->file);
-    ld->file = NULL;
-    return ok;
+    cfg_error(ctx, line, "%s", msg);
 }
 
 /* ------------------------------------------------------------------------
@@ -984,15 +735,15 @@ static void load_section(struct loader *ld, const struct ini_section *sec)
 
 static void load_sections(struct loader *ld)
 {
-    for (size_t i = 0; i < ld->nsecs; i++) {
-        const struct ini_section *sec = &ld->secs[i];
+    for (size_t i = 0; i < ld->doc.nsecs; i++) {
+        const struct ini_section *sec = &ld->doc.secs[i];
         size_t j = 0;
 
-        while (strcmp(ld->secs[j].name, sec->name) != 0)
+        while (strcmp(ld->doc.secs[j].name, sec->name) != 0)
             j++;
         if (j < i)
             cfg_error(ld, sec->line, "duplicate section [%s] (first defined on line %d)",
-                      sec->name, ld->secs[j].line);
+                      sec->name, ld->doc.secs[j].line);
         else
             load_section(ld, sec);
     }
@@ -1193,7 +944,7 @@ static void warn_no_devices(struct loader *ld)
     if (ld->cfg.ndevs > 0 || ld->errors > 0)
         return;
     cfg_warn(ld, 0, "%s: dmd will serve no devices (it still answers the ioreq server's "
-             "requests)", ld->line == 0 ? "the file is empty" : "no device sections");
+             "requests)", ld->doc.lines == 0 ? "the file is empty" : "no device sections");
 }
 
 static void (*const validators[])(struct loader *ld) = {
@@ -1221,13 +972,13 @@ int config_load(const char *path, struct dmd_config *cfg)
 {
     struct loader ld = { .path = path, .cfg = { .arch = DMD_ARCH_DEFAULT } };
 
-    if (read_file(&ld)) {
+    if (ini_doc_read(path, &ld.doc, on_ini_error, &ld) == 0) {
         load_sections(&ld);
         apply_dmd_defaults(&ld);
         for (size_t i = 0; i < sizeof(validators) / sizeof(validators[0]); i++)
             validators[i](&ld);
     }
-    free_sections(&ld);
+    ini_doc_free(&ld.doc);
     free(ld.state);
     ld.cfg.path = strdup(path);
     if (ld.cfg.path == NULL)
