@@ -23,9 +23,14 @@
  *         BASE+0x820   read: last TIMEOFFSET (8 bytes)
  *   PCI   00:03.0      config space: ids 1234:5678, 0x40.. writable
  *
+ * Bytes a rep ins writes into guest RAM are reported with
+ * xendevicemodel_modified_memory, each page once per request.
+ *
  * --check-rules probes Xen's errno rules before enabling the server;
  * --lazy-ring drains the buffered ring only before synchronous requests
- * (so the ring fills).  Misbehaviour on request: --no-notify,
+ * (so the ring fills); --watchdog, after 100 ms without events, stops if
+ * the domain is gone and answers requests whose notification was lost
+ * (dmd's 1-second sweep, faster).  Misbehaviour on request: --no-notify,
  * --write-none, --no-sweep, --leak server|port|mapping|handle.
  */
 #include <errno.h>
@@ -55,11 +60,12 @@
 #define TOY_PCI_DEV 3
 #define TOY_REP_MAX 4
 #define TOY_STATE_BYTE 30
+#define TOY_WATCHDOG_MS 100
 
 struct toy {
     /* options */
     domid_t domid;
-    bool arm, no_notify, write_none, no_sweep, check_rules, lazy_ring, partial_rep;
+    bool arm, no_notify, write_none, no_sweep, check_rules, lazy_ring, partial_rep, watchdog;
     const char *host_path;
     bool leak_server, leak_port, leak_mapping, leak_handle;
     int bufioreq;
@@ -136,6 +142,7 @@ static void toy_fifo_push(struct toy *t, uint8_t b)
 static void toy_fifo_rep(struct toy *t, ioreq_t *req)
 {
     uint32_t n = req->count;
+    uint64_t reported = UINT64_MAX; /* the last page reported as modified */
 
     if (t->partial_rep && n > TOY_REP_MAX)
         n = TOY_REP_MAX;
@@ -150,6 +157,11 @@ static void toy_fifo_rep(struct toy *t, ioreq_t *req)
         else
             *b = toy_fifo_pop(t);
         xenforeignmemory_unmap(t->fmem, page, 1);
+        if (req->dir == IOREQ_READ && gpa >> 12 != reported) {
+            reported = gpa >> 12;
+            if (xendevicemodel_modified_memory(t->dmod, t->domid, reported, 1) < 0)
+                toy_fail("modified_memory");
+        }
     }
     req->count = n;
 }
@@ -565,6 +577,19 @@ static int toy_signals(void)
     return signalfd(-1, &set, SFD_CLOEXEC);
 }
 
+/* --watchdog: 1 if the domain is gone; else answer what waits unnotified. */
+static int toy_watchdog(struct toy *t)
+{
+    unsigned n;
+    if (xendevicemodel_nr_vcpus(t->dmod, t->domid, &n) < 0 && errno == ESRCH) {
+        fprintf(stderr, "toy: domain %u is gone\n", t->domid);
+        return 1;
+    }
+    for (unsigned v = 0; v < t->vcpus; v++)
+        toy_serve(t, v);
+    return 0;
+}
+
 static int toy_loop(struct toy *t, int sigfd)
 {
     struct pollfd pfd[4] = {
@@ -574,8 +599,14 @@ static int toy_loop(struct toy *t, int sigfd)
     };
     for (;;) {
         pfd[3] = (struct pollfd){ .fd = t->host, .events = POLLIN };
-        if (poll(pfd, 4, -1) < 0 && errno != EINTR)
+        int n = poll(pfd, 4, t->watchdog ? TOY_WATCHDOG_MS : -1);
+        if (n < 0 && errno != EINTR)
             return toy_fail("poll");
+        if (n == 0) {
+            if (toy_watchdog(t))
+                return 0;
+            continue;
+        }
         if (pfd[0].revents)
             return 0;
         toy_host_io(t, pfd); /* host bytes first: they were sent first */
@@ -605,6 +636,7 @@ static int toy_options(int argc, char **argv, struct toy *t)
         { "check-rules", no_argument, NULL, 'R' },
         { "lazy-ring", no_argument, NULL, 'Z' },
         { "partial-rep", no_argument, NULL, 'P' },
+        { "watchdog", no_argument, NULL, 'G' },
         { "host", required_argument, NULL, 'H' },
         { "leak", required_argument, NULL, 'L' },
         { 0 },
@@ -628,6 +660,7 @@ static int toy_options(int argc, char **argv, struct toy *t)
         case 'R': t->check_rules = true; break;
         case 'Z': t->lazy_ring = true; break;
         case 'P': t->partial_rep = true; break;
+        case 'G': t->watchdog = true; break;
         case 'H': t->host_path = optarg; break;
         case 'L':
             t->leak_server |= strcmp(optarg, "server") == 0;
@@ -650,7 +683,8 @@ int main(int argc, char **argv)
     if (toy_options(argc, argv, &t) < 0) {
         fprintf(stderr, "usage: toy [--domid D] [--arch x86|arm] [--bufioreq off|legacy|atomic]\n"
                         "           [--mmio ADDR] [--no-notify] [--write-none] [--no-sweep]\n"
-                        "           [--check-rules] [--lazy-ring] [--host PATH]\n"
+                        "           [--check-rules] [--lazy-ring] [--partial-rep] [--watchdog]\n"
+                        "           [--host PATH]\n"
                         "           [--leak server|port|mapping|handle]\n");
         return 2;
     }

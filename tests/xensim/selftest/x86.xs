@@ -53,8 +53,12 @@ msi-count == 2
 # rep outsb/insb through guest RAM across a page boundary (with the toy's
 # --partial-rep this fails: Xen cannot be told a rep was done in part)
 outsb 0x108 "Hello, xensim!\n"
+dirty-count == 0
 insb 0x108 15 == "Hello, xensim!\n"
 insb 0x108 2 == "\xff\xff"
+# the toy reports the pages a rep ins wrote: both buffers span two pages;
+# reading guest RAM (outsb) dirties nothing
+dirty-count == 4
 
 # broadcasts
 invalidate

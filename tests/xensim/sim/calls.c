@@ -178,12 +178,13 @@ static int calls_injected(uint32_t op)
 
 /* ---- restriction and targets ---- */
 
-/* privcmd: DMOPs and mappings of another domain fail with `err`. */
+/* privcmd: DMOPs and mappings of another domain fail with `err`; of a
+ * domain that does not exist (any more), with ESRCH. */
 static int calls_target(const struct handle *h, uint64_t domid, int err)
 {
     if (h->restrict_domid != DOMID_INVALID && domid != h->restrict_domid)
         return -err;
-    if (domid != domain.domid)
+    if (domid != domain.domid || domain.destroyed)
         return -ESRCH;
     return 0;
 }
@@ -439,7 +440,7 @@ static int calls_evtchn(struct handle *h, uint32_t op, const uint64_t *a)
     case XENSIM_EV_BIND_INTERDOMAIN:
         if (h->restrict_domid != DOMID_INVALID && a[0] != h->restrict_domid)
             return -EACCES;
-        if (a[0] != domain.domid)
+        if (a[0] != domain.domid || domain.destroyed)
             return -ESRCH;
         return events_bind(h, (uint32_t)a[1]);
     case XENSIM_EV_UNBIND:

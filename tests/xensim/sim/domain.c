@@ -311,6 +311,29 @@ int domain_route(const ioreq_t *p)
     return -1;
 }
 
+int domain_first_enabled(void)
+{
+    for (int id = DOMAIN_MAX_SERVERS - 1; id >= 0; id--)
+        if (domain.server[id].exists && domain.server[id].enabled)
+            return id;
+    return -1;
+}
+
+/*
+ * ioreq_server_destroy_all() from domain_kill(): the peers of the closed
+ * Xen-side ports stay bound in dmd (ECS_UNBOUND) until it unbinds them.
+ * dmd's mappings of the pages stay valid memory: the memfd outlives them.
+ */
+unsigned domain_destroy(void)
+{
+    unsigned n = 0;
+    for (unsigned id = 0; id < DOMAIN_MAX_SERVERS; id++)
+        if (domain_destroy_server(id) == 0)
+            n++;
+    domain.destroyed = true;
+    return n;
+}
+
 /* ---- interrupts and the other DMOPs (xen/arch/{x86,arm}/dm.c) ---- */
 
 int domain_set_isa_irq(uint64_t irq, uint64_t level)

@@ -59,6 +59,7 @@ struct domain {
     uint8_t *mem;   /* all of the memfd */
     size_t mem_size;
     bool crashed;   /* the guest cannot run any more */
+    bool destroyed; /* `xl destroy`: the domain id is gone */
     struct server server[DOMAIN_MAX_SERVERS];
     uint8_t isa[16];
     uint8_t spi[DOMAIN_NR_SPIS];
@@ -101,6 +102,14 @@ int domain_unmap_range(unsigned id, uint64_t type, uint64_t s, uint64_t e);
 
 /* The server Xen would pick for this access, or -1 (ioreq_server_select). */
 int domain_route(const ioreq_t *p);
+/* The enabled server Xen looks at first (the highest id), or -1. */
+int domain_first_enabled(void);
+
+/*
+ * `xl destroy`: Xen tears down every server (ranges, Xen-side ports, pages)
+ * and the domain id stops existing.  Returns how many servers there were.
+ */
+unsigned domain_destroy(void);
 
 int domain_set_isa_irq(uint64_t irq, uint64_t level);
 int domain_set_spi(uint64_t irq, uint64_t level);

@@ -160,6 +160,10 @@ static void guest_report_irq(const struct action *a)
         guest_result(a, "msi-count", domain.msi_count, 0);
         return;
     }
+    if (a->kind == ACT_DIRTY_COUNT) {
+        guest_result(a, "dirty-count", domain.modified_pages, 0);
+        return;
+    }
     switch (a->irq) {
     case IRQ_ISA:
         level = domain.isa[a->addr];
@@ -182,6 +186,36 @@ static void guest_report_irq(const struct action *a)
     guest_result(a, what, level, 0);
 }
 
+/* "raw pio read 1 1 0x3ff 0x0 ptr" */
+static void guest_describe_raw(const struct action *a, char *buf, size_t len)
+{
+    const ioreq_t *r = &a->raw;
+    const char *name = script_raw_type_name(r->type);
+    char type[16];
+    if (name)
+        snprintf(type, sizeof(type), "%s", name);
+    else
+        snprintf(type, sizeof(type), "%u", r->type);
+    snprintf(buf, len, "raw %s %s %u %u 0x%llx 0x%llx%s%s", type,
+             r->dir == IOREQ_READ ? "read" : "write", r->size, r->count,
+             (unsigned long long)r->addr, (unsigned long long)r->data,
+             r->data_is_ptr ? " ptr" : "", r->df ? " df" : "");
+}
+
+/* A raw request is one request, whatever dmd makes of it: a changed count
+ * is shown, never re-issued or failed. */
+static void guest_report_raw(const struct action *a, const ioreq_t *resp)
+{
+    char what[128];
+    guest_describe_raw(a, what, sizeof(what));
+    if (resp->count != a->raw.count) {
+        printf("%s: count written back %u\n", what, resp->count);
+        fflush(stdout);
+    }
+    if (a->raw.dir == IOREQ_READ && !a->raw.data_is_ptr)
+        guest_result(a, what, resp->data, 0);
+}
+
 static unsigned guest_level(const struct action *a)
 {
     return a->irq == IRQ_ISA ? domain.isa[a->addr] : domain.spi[a->addr];
@@ -193,10 +227,21 @@ static void guest_complete(unsigned v, const ioreq_t *resp);
 
 static void guest_after_send(unsigned v, enum ioreq_status st, const ioreq_t *p)
 {
-    if (st == IOREQ_COMPLETED)
+    const struct action *a = guest_vcpu[v].act;
+    switch (st) {
+    case IOREQ_PENDING:
+        break;
+    case IOREQ_COMPLETED:
         guest_complete(v, p);
-    else if (st == IOREQ_FAILED)
+        break;
+    case IOREQ_NO_SERVER:
+        sim_fail_line(a->line, "%s: no enabled ioreq server to send it to", a->op);
         guest_vcpu[v].act = NULL;
+        break;
+    case IOREQ_FAILED:
+        guest_vcpu[v].act = NULL;
+        break;
+    }
 }
 
 static uint32_t guest_rep_total(const struct action *a)
@@ -230,6 +275,8 @@ static void guest_complete(unsigned v, const ioreq_t *resp)
 
     if (a->kind == ACT_ACCESS && a->dir == IOREQ_READ)
         guest_report_access(a, resp->data);
+    if (a->kind == ACT_RAW)
+        guest_report_raw(a, resp);
     if (a->kind == ACT_OUTS || a->kind == ACT_INS) {
         /* Xen copies back only data (hvm_wait_for_io): whatever count the
          * emulator writes, all elements count as done.  A changed count
@@ -286,6 +333,10 @@ static void guest_issue(unsigned v, const struct action *a)
         break;
     case ACT_BUFWRITE:
         guest_after_send(v, ioreq_send_buffered(v, &p), &p);
+        break;
+    case ACT_RAW:
+        p = a->raw;
+        guest_after_send(v, ioreq_send_raw(v, &p), &p);
         break;
     case ACT_OUTS:
     case ACT_INS:
@@ -400,8 +451,18 @@ static void guest_run_action(struct program *pg, const struct action *a)
         break;
     case ACT_IRQ:
     case ACT_MSI_COUNT:
+    case ACT_DIRTY_COUNT:
         guest_report_irq(a);
         break;
+    case ACT_LOSE_NOTIFY:
+        ioreq_lose_next_notify(a->line);
+        break;
+    case ACT_DESTROY_DOMAIN: {
+        unsigned servers = domain_destroy();
+        sim_note("domain %u destroyed (xl destroy): %u ioreq server(s) torn down; "
+                 "dmd must notice and exit by itself", domain.domid, servers);
+        break;
+    }
     case ACT_HOST_SEND:
         rc = host_send(a->name, a->text, a->text_len);
         if (rc < 0)

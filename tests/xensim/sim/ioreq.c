@@ -31,6 +31,8 @@ struct vcpu_wait {
 static struct vcpu_wait ioreq_vcpu[DOMAIN_MAX_VCPUS];
 static ioreq_done_fn *ioreq_done;
 static unsigned ioreq_timeout_ms;
+static unsigned ioreq_lose_count; /* notifications still to drop */
+static unsigned ioreq_lose_line;  /* the last lose-notify, for the report */
 
 void ioreq_init(ioreq_done_fn *done, unsigned timeout_ms)
 {
@@ -62,7 +64,11 @@ static const char *ioreq_describe(const ioreq_t *p, char *buf, size_t len)
         [IOREQ_TYPE_PCI_CONFIG] = "PCI config", [IOREQ_TYPE_TIMEOFFSET] = "TIMEOFFSET",
         [IOREQ_TYPE_INVALIDATE] = "INVALIDATE",
     };
-    const char *type = p->type < 9 && types[p->type] ? types[p->type] : "?";
+    char type[16];
+    if (p->type < sizeof(types) / sizeof(types[0]) && types[p->type])
+        snprintf(type, sizeof(type), "%s", types[p->type]);
+    else
+        snprintf(type, sizeof(type), "type %u", p->type);
     snprintf(buf, len, "%s %s of %#llx (size %u, count %u%s)", type,
              p->dir == IOREQ_READ ? "read" : "write", (unsigned long long)p->addr,
              p->size, p->count, p->data_is_ptr ? ", data_is_ptr" : "");
@@ -123,8 +129,25 @@ static bool ioreq_send_to(unsigned vcpu, unsigned id, const ioreq_t *p)
     w->req = *p;
     w->deadline = sim_now() + ioreq_timeout_ms;
     sim_trace("vCPU %u: %s -> server %u", vcpu, ioreq_describe(p, what, sizeof(what)), id);
-    events_send(s->vcpu_port[vcpu]);
+    if (ioreq_lose_count == 0) {
+        events_send(s->vcpu_port[vcpu]);
+        return true;
+    }
+    ioreq_lose_count--;
+    sim_note("lose-notify: the notification of vCPU %u's %s to ioreq server %u is "
+             "dropped", vcpu, ioreq_describe(p, what, sizeof(what)), id);
     return true;
+}
+
+void ioreq_lose_next_notify(unsigned line)
+{
+    ioreq_lose_count++;
+    ioreq_lose_line = line;
+}
+
+unsigned ioreq_lose_unused(void)
+{
+    return ioreq_lose_count ? ioreq_lose_line : 0;
 }
 
 /* The null handler: reads see all-ones, writes vanish. */
@@ -152,6 +175,16 @@ enum ioreq_status ioreq_send(unsigned vcpu, ioreq_t *p)
         ioreq_unclaimed(p);
         return IOREQ_COMPLETED;
     }
+    return ioreq_send_to(vcpu, (unsigned)id, p) ? IOREQ_PENDING : IOREQ_FAILED;
+}
+
+enum ioreq_status ioreq_send_raw(unsigned vcpu, ioreq_t *p)
+{
+    if (domain.crashed)
+        return IOREQ_FAILED;
+    int id = domain_first_enabled();
+    if (id < 0)
+        return IOREQ_NO_SERVER;
     return ioreq_send_to(vcpu, (unsigned)id, p) ? IOREQ_PENDING : IOREQ_FAILED;
 }
 

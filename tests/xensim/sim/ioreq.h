@@ -30,6 +30,7 @@ enum ioreq_status {
     IOREQ_PENDING,   /* sent: the callback will report the answer */
     IOREQ_COMPLETED, /* answered now (nobody claims it, or buffered) */
     IOREQ_FAILED,    /* the domain crashed */
+    IOREQ_NO_SERVER, /* raw: no enabled server to send it to */
 };
 
 /*
@@ -37,6 +38,11 @@ enum ioreq_status {
  * give all-ones (into guest RAM for data_is_ptr), writes are dropped.
  */
 enum ioreq_status ioreq_send(unsigned vcpu, ioreq_t *p);
+/*
+ * A request exactly as written, to the enabled server Xen tries first (the
+ * highest id) whatever its ranges: no routing, no checks, no null handler.
+ */
+enum ioreq_status ioreq_send_raw(unsigned vcpu, ioreq_t *p);
 /* A write through the buffered ring, or synchronously when it cannot be. */
 enum ioreq_status ioreq_send_buffered(unsigned vcpu, ioreq_t *p);
 /* IOREQ_TYPE_INVALIDATE to every enabled server, answered by each. */
@@ -45,6 +51,15 @@ enum ioreq_status ioreq_invalidate(unsigned vcpu);
 void ioreq_timeoffset(uint64_t offset);
 
 bool ioreq_busy(unsigned vcpu);
+
+/*
+ * lose-notify: the notification of the next synchronous request to dmd is
+ * dropped, as notify_via_xen_event_channel can silently fail; each call
+ * drops one more.  ioreq_lose_unused() gives the script line of one not
+ * used yet, or 0.
+ */
+void ioreq_lose_next_notify(unsigned line);
+unsigned ioreq_lose_unused(void);
 
 /* dmd notified one of the vCPU's ports: look at its slots again. */
 void ioreq_wake(unsigned vcpu);

@@ -7,6 +7,9 @@
  *   parse options and script (errors: exit 2, nothing started)
  *   start dmd -> wait for READY=1 -> run the script -> SIGTERM -> wait
  *   -> answer what dmd left queued -> report leaks -> summary line
+ *
+ * A script that ends in destroy-domain gets no SIGTERM: dmd must see its
+ * domain go and exit 0 by itself within --timeout.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -79,9 +82,10 @@ static void usage(FILE *f)
         "              [--expect-start-failure] [--libdir DIR] [--verbose]\n"
         "              -- PROGRAM ARGS...\n"
         "Runs PROGRAM (dmd) on fake Xen libraries against a simulated Xen, runs\n"
-        "the guest script once it is ready, stops it with SIGTERM and checks its\n"
-        "exit status and teardown.  Exit status: 0 pass, 1 failed, 2 usage or\n"
-        "script error.  The script language is in tests/xensim/README.md.\n");
+        "the guest script once it is ready, stops it with SIGTERM (or, after\n"
+        "destroy-domain, waits for it to exit) and checks its exit status and\n"
+        "teardown.  Exit status: 0 pass, 1 failed, 2 usage or script error.\n"
+        "The script language is in tests/xensim/README.md.\n");
 }
 
 static int parse_uint(const char *opt, const char *s, unsigned min, unsigned max,
@@ -259,11 +263,39 @@ static void run_cleanup(struct run *r)
 
 /* ---- phases ---- */
 
+/* SIGTERM, or for a destroyed domain nothing: dmd must see it go. */
 static void run_stop(struct run *r, uint64_t now)
 {
-    kill(r->pid, SIGTERM);
     r->phase = STOPPING;
+    if (domain.destroyed) {
+        r->deadline = now + r->opt->timeout_ms;
+        return;
+    }
+    kill(r->pid, SIGTERM);
     r->deadline = now + EXIT_TIMEOUT_MS;
+}
+
+static void run_stopping(struct run *r, uint64_t now)
+{
+    char st[64];
+    if (r->exited) {
+        bool clean = WIFEXITED(r->status) && WEXITSTATUS(r->status) == 0;
+        if (!r->killed && !clean && domain.destroyed)
+            sim_fail("dmd did not exit cleanly after its domain was destroyed (%s)",
+                     run_status(r->status, st, sizeof(st)));
+        else if (!r->killed && !clean)
+            sim_fail("dmd did not exit cleanly on SIGTERM (%s)",
+                     run_status(r->status, st, sizeof(st)));
+        r->phase = EXITED;
+    } else if (now >= r->deadline && !r->killed) {
+        if (domain.destroyed)
+            sim_fail("dmd still running %u ms after its domain was destroyed: killed",
+                     r->opt->timeout_ms);
+        else
+            sim_fail("dmd still running %u ms after SIGTERM: killed", EXIT_TIMEOUT_MS);
+        kill(r->pid, SIGKILL);
+        r->killed = true;
+    }
 }
 
 static void run_starting(struct run *r, uint64_t now)
@@ -301,7 +333,8 @@ static void run_advance(struct run *r, uint64_t now)
         run_starting(r, now);
         break;
     case RUNNING:
-        if (r->exited) {
+        /* After destroy-domain the script is over: exiting is dmd's job. */
+        if (r->exited && !domain.destroyed) {
             sim_fail("dmd exited while the script ran (%s)", run_status(r->status, st, sizeof(st)));
             r->phase = EXITED;
         } else if (guest_finished()) {
@@ -309,16 +342,7 @@ static void run_advance(struct run *r, uint64_t now)
         }
         break;
     case STOPPING:
-        if (r->exited) {
-            if (!r->killed && !(WIFEXITED(r->status) && WEXITSTATUS(r->status) == 0))
-                sim_fail("dmd did not exit cleanly on SIGTERM (%s)",
-                         run_status(r->status, st, sizeof(st)));
-            r->phase = EXITED;
-        } else if (now >= r->deadline && !r->killed) {
-            sim_fail("dmd still running %u ms after SIGTERM: killed", EXIT_TIMEOUT_MS);
-            kill(r->pid, SIGKILL);
-            r->killed = true;
-        }
+        run_stopping(r, now);
         break;
     case EXITED:
         break;
@@ -389,6 +413,8 @@ int main(int argc, char **argv)
     control_drain();
     host_close_all();
     calls_report();
+    if (ioreq_lose_unused())
+        sim_fail_line(ioreq_lose_unused(), "lose-notify: no synchronous request followed");
     domain_report_leaks();
     bool pass = sim_failures() == 0 && sim_leaks() == 0;
     printf("xensim: %s (%u actions, %u failure%s, %u leak%s)\n", pass ? "PASS" : "FAIL",

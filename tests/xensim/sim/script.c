@@ -10,7 +10,7 @@
 #include <xen/xen.h>
 #include <xen/hvm/ioreq.h>
 
-#define SCRIPT_MAX_TOKENS 12
+#define SCRIPT_MAX_TOKENS 14
 #define SCRIPT_MAX_HOSTS 16
 #define SCRIPT_MAX_TEXT 4096   /* outsb / insb: one page at most */
 #define SCRIPT_MAX_MS 3600000u
@@ -42,6 +42,7 @@ struct parser {
     unsigned depth;
     const char *hosts[SCRIPT_MAX_HOSTS];
     unsigned nhosts;
+    unsigned destroy_line; /* of destroy-domain, which ends the script */
 };
 
 __attribute__((format(printf, 2, 3)))
@@ -402,6 +403,93 @@ static int parse_timeoffset(struct parser *p, struct action *a)
     return script_number(p, 1, "value", &a->value);
 }
 
+/* The names `raw` accepts for a TYPE; any number 0..255 works too. */
+static const struct {
+    const char *name;
+    uint8_t type;
+} script_raw_types[] = {
+    { "pio", IOREQ_TYPE_PIO },
+    { "copy", IOREQ_TYPE_COPY },
+    { "pci", IOREQ_TYPE_PCI_CONFIG },
+    { "timeoffset", IOREQ_TYPE_TIMEOFFSET },
+    { "invalidate", IOREQ_TYPE_INVALIDATE },
+};
+
+const char *script_raw_type_name(uint8_t type)
+{
+    for (size_t i = 0; i < sizeof(script_raw_types) / sizeof(script_raw_types[0]); i++)
+        if (script_raw_types[i].type == type)
+            return script_raw_types[i].name;
+    return NULL;
+}
+
+static int script_raw_type(struct parser *p, unsigned i, uint8_t *type)
+{
+    for (size_t k = 0; k < sizeof(script_raw_types) / sizeof(script_raw_types[0]); k++) {
+        if (!p->tok[i].quoted && strcmp(p->tok[i].s, script_raw_types[k].name) == 0) {
+            *type = script_raw_types[k].type;
+            return 0;
+        }
+    }
+    const char *t = p->tok[i].s;
+    char *end;
+    errno = 0;
+    uint64_t v = strtoull(t, &end, 0);
+    if (p->tok[i].quoted || t[0] < '0' || t[0] > '9' || *end || errno || v > 255)
+        return script_error(p, "raw: TYPE is a number 0..255 or pio, copy, pci, "
+                            "timeoffset, invalidate; got %s", t);
+    *type = (uint8_t)v;
+    return 0;
+}
+
+/* `ptr` and `df`, each at most once, from token i on; returns the first
+ * token after them. */
+static unsigned script_raw_flags(struct parser *p, unsigned i, ioreq_t *r)
+{
+    for (; i < p->ntok && !p->tok[i].quoted; i++) {
+        if (strcmp(p->tok[i].s, "ptr") == 0 && !r->data_is_ptr)
+            r->data_is_ptr = 1;
+        else if (strcmp(p->tok[i].s, "df") == 0 && !r->df)
+            r->df = 1;
+        else
+            break;
+    }
+    return i;
+}
+
+/* raw TYPE DIR SIZE COUNT ADDR DATA [ptr] [df] [EXPECT]: no rule applies,
+ * neither Xen's nor the architecture's; robustness tests want exactly that. */
+static int parse_raw(struct parser *p, struct action *a)
+{
+    static const char usage[] = "raw TYPE read|write SIZE COUNT ADDR DATA [ptr] [df] [EXPECT]";
+    ioreq_t *r = &a->raw;
+    uint64_t size, count;
+    const char *dir = p->ntok > 2 ? p->tok[2].s : "";
+
+    if (script_args(p, 6, SCRIPT_MAX_TOKENS - 1, usage) < 0 ||
+        script_raw_type(p, 1, &r->type) < 0)
+        return -1;
+    if (p->tok[2].quoted || (strcmp(dir, "read") != 0 && strcmp(dir, "write") != 0))
+        return script_error(p, "raw: direction must be read or write, got %s", dir);
+    if (script_ranged(p, 3, "size", 0, UINT32_MAX, &size) < 0 ||
+        script_ranged(p, 4, "count", 0, UINT32_MAX, &count) < 0 ||
+        script_number(p, 5, "address", &r->addr) < 0 ||
+        script_number(p, 6, "data", &r->data) < 0)
+        return -1;
+    r->dir = strcmp(dir, "read") == 0 ? IOREQ_READ : IOREQ_WRITE;
+    r->size = (uint32_t)size;
+    r->count = (uint32_t)count;
+    unsigned next = script_raw_flags(p, 7, r);
+    if (next == p->ntok)
+        return 0;
+    const char *word = p->tok[next].quoted ? "" : p->tok[next].s;
+    if (strcmp(word, "ptr") == 0 || strcmp(word, "df") == 0)
+        return script_error(p, "raw: %s given twice", word);
+    if (r->dir != IOREQ_READ || r->data_is_ptr)
+        return script_error(p, "raw: only a read without ptr has a value to expect");
+    return script_expect(p, next, &a->expect);
+}
+
 /* isa N (x86), spi N (Arm) */
 static int script_line(struct parser *p, struct action *a)
 {
@@ -439,6 +527,32 @@ static int parse_msi_count(struct parser *p, struct action *a)
     if (script_x86(p, "MSI") < 0 || script_args(p, 0, 4, "msi-count [EXPECT]") < 0)
         return -1;
     return script_expect(p, 1, &a->expect);
+}
+
+static int parse_dirty_count(struct parser *p, struct action *a)
+{
+    if (script_x86(p, "modified_memory (log-dirty)") < 0 ||
+        script_args(p, 0, 4, "dirty-count [EXPECT]") < 0)
+        return -1;
+    return script_expect(p, 1, &a->expect);
+}
+
+static int parse_lose_notify(struct parser *p, struct action *a)
+{
+    (void)a;
+    return script_args(p, 0, 0, "lose-notify");
+}
+
+/* The guest is gone afterwards: nothing may follow, nothing may repeat it. */
+static int parse_destroy_domain(struct parser *p, struct action *a)
+{
+    (void)a;
+    if (script_args(p, 0, 0, "destroy-domain") < 0)
+        return -1;
+    if (p->depth)
+        return script_error(p, "destroy-domain: not allowed in a repeat or early block");
+    p->destroy_line = p->line;
+    return 0;
 }
 
 static int parse_wait_irq(struct parser *p, struct action *a)
@@ -597,10 +711,14 @@ static const struct command {
     { "outsb", ACT_OUTS, 0, parse_outsb },
     { "insb", ACT_INS, 0, parse_insb },
     { "bufwrite", ACT_BUFWRITE, 0, parse_bufwrite },
+    { "raw", ACT_RAW, 0, parse_raw },
     { "invalidate", ACT_INVALIDATE, 0, parse_invalidate },
     { "timeoffset", ACT_TIMEOFFSET, 0, parse_timeoffset },
     { "irq", ACT_IRQ, 0, parse_irq },
     { "msi-count", ACT_MSI_COUNT, 0, parse_msi_count },
+    { "dirty-count", ACT_DIRTY_COUNT, 0, parse_dirty_count },
+    { "lose-notify", ACT_LOSE_NOTIFY, 0, parse_lose_notify },
+    { "destroy-domain", ACT_DESTROY_DOMAIN, 0, parse_destroy_domain },
     { "wait-irq", ACT_WAIT_IRQ, 0, parse_wait_irq },
     { "sleep", ACT_SLEEP, 0, parse_sleep },
     { "host-connect", ACT_HOST_CONNECT, 0, parse_host_connect },
@@ -617,7 +735,7 @@ static const struct command {
 bool script_is_io(const struct action *a)
 {
     return a->kind == ACT_ACCESS || a->kind == ACT_OUTS || a->kind == ACT_INS ||
-           a->kind == ACT_BUFWRITE;
+           a->kind == ACT_BUFWRITE || a->kind == ACT_RAW;
 }
 
 static void script_free_action(struct action *a)
@@ -648,6 +766,9 @@ static int script_parse_line(struct parser *p, char *line)
         return -1;
     if (p->ntok == 0)
         return 0;
+    if (p->destroy_line)
+        return script_error(p, "nothing may follow destroy-domain (line %u): the guest "
+                            "is gone", p->destroy_line);
     const struct command *c = NULL;
     for (size_t i = 0; i < sizeof(script_commands) / sizeof(script_commands[0]); i++)
         if (!p->tok[0].quoted && strcmp(script_commands[i].name, p->tok[0].s) == 0)

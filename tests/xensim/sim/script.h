@@ -21,10 +21,14 @@ enum action_kind {
     ACT_OUTS,         /* rep outsb: addr = port, text */
     ACT_INS,          /* rep insb: addr = port, value = count, text (opt.) */
     ACT_BUFWRITE,     /* size, addr, value */
+    ACT_RAW,          /* raw: the request exactly as written, expect */
     ACT_INVALIDATE,
     ACT_TIMEOFFSET,   /* value */
     ACT_IRQ,          /* irq, addr = line or PCI device */
     ACT_MSI_COUNT,
+    ACT_DIRTY_COUNT,
+    ACT_LOSE_NOTIFY,
+    ACT_DESTROY_DOMAIN,
     ACT_WAIT_IRQ,     /* irq, addr = line, value = level, ms */
     ACT_SLEEP,        /* ms */
     ACT_HOST_CONNECT, /* name, path */
@@ -64,6 +68,7 @@ struct action {
     char *path;
     unsigned ms;
     size_t jump;
+    ioreq_t raw;          /* ACT_RAW */
 };
 
 struct script {
@@ -83,5 +88,8 @@ void script_free(struct script *s);
 
 /* Does an I/O action (one that occupies a vCPU)? */
 bool script_is_io(const struct action *a);
+
+/* The name `raw` knows an ioreq type by (pio, copy, ...), or NULL. */
+const char *script_raw_type_name(uint8_t type);
 
 #endif

@@ -1,0 +1,3 @@
+outb 0x100 1
+destroy-domain
+inb 0x100
