@@ -85,13 +85,31 @@ void dmop_mark_gone(struct dmop *x)
     x->gone = true;
 }
 
+/*
+ * Restrict every handle to our guest, then check that it took: a DMOP
+ * aimed at another domain must now be refused with EPERM by the kernel
+ * before it reaches Xen.  Trusting the call alone would leave a daemon
+ * that believes it is deprivileged while it is not.
+ */
 int dmop_restrict(struct dmop *x)
 {
+    domid_t other = x->domid == 0 ? 1 : 0;
+    unsigned nr;
+    int rc;
+
     if (xentoolcore_restrict_all(x->domid) < 0) {
         int err = errno;
         log_err("xentoolcore_restrict_all(domain %u): %s", x->domid, strerror(err));
         return -err;
     }
+    rc = xendevicemodel_nr_vcpus(x->dm, other, &nr);
+    if (rc == 0 || errno != EPERM) {
+        log_err("xentoolcore_restrict_all(domain %u) did not take: a DMOP for domain %u "
+                "was not refused with EPERM (%s)",
+                x->domid, other, rc == 0 ? "it succeeded" : strerror(errno));
+        return -EACCES;
+    }
+    log_info("Xen handles restricted to domain %u", x->domid);
     return 0;
 }
 
