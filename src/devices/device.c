@@ -30,16 +30,20 @@ struct devices {
 };
 
 /* Route [base, base + size) of one space to a region and map it to the
- * ioreq server; undone by release_window(). */
+ * ioreq server; undone by release_window().  Also called whenever the
+ * guest moves a PCI BAR, hence the rate limit. */
 static int claim_window(struct devices *devs, enum iospace_kind kind,
                         const struct iospace_region *r)
 {
+    static struct log_ratelimit rl;
     uint64_t last = r->base + r->size - 1;
     int rc = iospace_add(devs->space, kind, r);
 
     if (rc < 0) {
-        log_dev(LOG_ERR, r->name, "cannot route %s %#llx-%#llx: %s", iospace_kind_name(kind),
-                (unsigned long long)r->base, (unsigned long long)last, strerror(-rc));
+        struct log_fields f = { .device = r->name, .vcpu = -1 };
+        log_limited(&rl, LOG_ERR, &f, "cannot route %s %#llx-%#llx: %s",
+                    iospace_kind_name(kind), (unsigned long long)r->base,
+                    (unsigned long long)last, strerror(-rc));
         return rc;
     }
     rc = kind == IOSPACE_PORT ? dmop_map_port_range(devs->xen, r->base, last)

@@ -1,6 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Claiming guest port, MMIO and PCI config ranges for the ioreq server.
+ *
+ * Besides start-up, ranges are mapped and unmapped while running whenever
+ * the guest moves a PCI BAR, so a guest could make these fail at will:
+ * their messages go through rate limits (which never hide the handful a
+ * start-up can produce).
  */
 #include "dmop.h"
 
@@ -11,16 +16,19 @@
 
 #include "../log.h"
 
+static struct log_ratelimit rl_map, rl_unmap;
+
 static int map_range(struct dmop *x, int is_mmio, uint64_t start, uint64_t end)
 {
     if (xendevicemodel_map_io_range_to_ioreq_server(x->dm, x->domid, x->server, is_mmio,
                                                     start, end) < 0) {
         int err = errno;
-        log_err("xendevicemodel_map_io_range_to_ioreq_server(domain %u, server %u, %s "
-                "%#llx-%#llx): %s%s",
-                x->domid, x->server, is_mmio ? "mmio" : "port", (unsigned long long)start,
-                (unsigned long long)end, strerror(err),
-                err == EEXIST ? " (overlaps a range this server already has)" : "");
+        log_limited(&rl_map, LOG_ERR, NULL,
+                    "xendevicemodel_map_io_range_to_ioreq_server(domain %u, server %u, %s "
+                    "%#llx-%#llx): %s%s",
+                    x->domid, x->server, is_mmio ? "mmio" : "port", (unsigned long long)start,
+                    (unsigned long long)end, strerror(err),
+                    err == EEXIST ? " (overlaps a range this server already has)" : "");
         return -err;
     }
     return 0;
@@ -33,10 +41,11 @@ static int unmap_range(struct dmop *x, int is_mmio, uint64_t start, uint64_t end
     if (xendevicemodel_unmap_io_range_from_ioreq_server(x->dm, x->domid, x->server, is_mmio,
                                                         start, end) < 0) {
         int err = errno;
-        log_warn("xendevicemodel_unmap_io_range_from_ioreq_server(domain %u, server %u, "
-                 "%s %#llx-%#llx): %s",
-                 x->domid, x->server, is_mmio ? "mmio" : "port", (unsigned long long)start,
-                 (unsigned long long)end, strerror(err));
+        log_limited(&rl_unmap, LOG_WARNING, NULL,
+                    "xendevicemodel_unmap_io_range_from_ioreq_server(domain %u, server %u, "
+                    "%s %#llx-%#llx): %s",
+                    x->domid, x->server, is_mmio ? "mmio" : "port", (unsigned long long)start,
+                    (unsigned long long)end, strerror(err));
         return -err;
     }
     return 0;
