@@ -170,6 +170,14 @@ int dmop_set_server_state(struct dmop *x, bool enabled)
         return 0;
     if (xendevicemodel_set_ioreq_server_state(x->dm, x->domid, x->server, enabled) < 0) {
         int err = errno;
+        /* Stopping after the toolstack destroyed the domain: Xen already
+         * tore the server down with it, so there is nothing left to undo. */
+        if (!enabled && (err == ENOENT || err == ESRCH)) {
+            log_notice("ioreq server %u of domain %u is already gone (%s): the domain was "
+                       "destroyed", x->server, x->domid, strerror(err));
+            dmop_mark_gone(x);
+            return 0;
+        }
         log_err("xendevicemodel_set_ioreq_server_state(domain %u, server %u, %s): %s",
                 x->domid, x->server, enabled ? "enabled" : "disabled", strerror(err));
         return -err;
