@@ -10,7 +10,8 @@
  *  - read_pointer is advanced with an atomic add, never a plain store,
  *    because Xen may rewrite the pair concurrently;
  *  - at most `max_slots` slots are consumed per call so a guest cannot
- *    livelock the loop.
+ *    livelock the loop (at least 2: an 8-byte write takes two slots and is
+ *    never split across calls).
  * Protocol errors (a quad word whose second half is missing, a pointer pair
  * more than 511 apart) are counted and skipped, never fatal.
  */

@@ -27,6 +27,7 @@ bool sim_verbose(void)
     return sim_is_verbose;
 }
 
+__attribute__((format(printf, 2, 0)))
 static void sim_print(const char *prefix, const char *fmt, va_list ap)
 {
     fputs(prefix, stdout);

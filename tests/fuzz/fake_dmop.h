@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A Xen double for fuzzing the device manager: the dmop_* range and
+ * interrupt calls that devices/device.c and irq.c make, answered in memory
+ * and checked against the rules dmd promises to keep:
+ *
+ *  - a range is mapped to the ioreq server exactly while the routing table
+ *    (iospace) holds a region for it, so the two never disagree;
+ *  - a range is unmapped only if it was mapped, with the same bounds;
+ *  - an interrupt DMOP is issued only when the line's level changes;
+ *  - after teardown nothing is mapped and every line is low.
+ *
+ * A broken rule aborts (see fuzz_check.h).  The interrupt rule assumes
+ * each line has a single device behind it, as in the fuzzer's config.
+ */
+#ifndef DMD_FUZZ_FAKE_DMOP_H
+#define DMD_FUZZ_FAKE_DMOP_H
+
+#include "iospace.h"
+
+/* Forget everything; the fail_map_at'th range map from now on (1-based)
+ * fails with -ENOSPC, as Xen does past its range limit (0: none fails). */
+void fake_dmop_reset(unsigned fail_map_at);
+
+/* Every mapped range has its region in sp and every region its range. */
+void fake_dmop_check_routing(const struct iospace *sp);
+
+/* After devices_destroy(): nothing mapped, nothing routed, all lines low. */
+void fake_dmop_check_idle(const struct iospace *sp);
+
+#endif
