@@ -156,8 +156,18 @@ static void on_ring_more(struct ev_loop *loop, ev_idle *w, int revents)
     drain_ring(l);
 }
 
-unsigned ioreq_loop_sweep(struct ioreq_loop *l, const char *why)
+/*
+ * Answer every READY slot.  At start-up such a request arrived before its
+ * event channel was bound and at shutdown after the loop stopped: both are
+ * normal for a busy guest.  Found by the watchdog, a notification was lost.
+ */
+unsigned ioreq_loop_sweep(struct ioreq_loop *l, enum ioreq_sweep why)
 {
+    static const char *const what[] = {
+        [SWEEP_STARTUP] = "answered a request made before its event channel was bound",
+        [SWEEP_WATCHDOG] = "answered a request whose notification was lost (watchdog sweep)",
+        [SWEEP_SHUTDOWN] = "answered a request still waiting at shutdown",
+    };
     unsigned found = 0;
 
     drain_ring(l);
@@ -167,8 +177,8 @@ unsigned ioreq_loop_sweep(struct ioreq_loop *l, const char *why)
         found++;
         l->stats.recovered++;
         struct log_fields f = { .device = NULL, .vcpu = (int)i };
-        log_limited(&rl_recovered, LOG_WARNING, &f,
-                    "answered a request whose notification was lost (%s sweep)", why);
+        log_limited(&rl_recovered, why == SWEEP_WATCHDOG ? LOG_WARNING : LOG_INFO, &f, "%s",
+                    what[why]);
     }
     return found;
 }
@@ -196,7 +206,7 @@ static void on_sweep(struct ev_loop *loop, ev_timer *w, int revents)
         return;
     }
     if (!event_waiting(l))
-        ioreq_loop_sweep(l, "watchdog");
+        ioreq_loop_sweep(l, SWEEP_WATCHDOG);
     sd_notify(0, "WATCHDOG=1");
 }
 

@@ -59,8 +59,9 @@ int ioreq_loop_init(struct ioreq_loop *l, struct ev_loop *loop, struct dmop *xen
  * the buffered port.  Unwinds its own partial work on failure. */
 int ioreq_loop_bind(struct ioreq_loop *l);
 void ioreq_loop_unbind(struct ioreq_loop *l);
+enum ioreq_sweep { SWEEP_STARTUP, SWEEP_WATCHDOG, SWEEP_SHUTDOWN };
 /* Answer every READY slot and drain the ring; returns requests found. */
-unsigned ioreq_loop_sweep(struct ioreq_loop *l, const char *why);
+unsigned ioreq_loop_sweep(struct ioreq_loop *l, enum ioreq_sweep why);
 /* Run until ev_break (a signal, the domain's death, a broken event
  * channel); returns the exit code the loop chose (0 unless broken). */
 int ioreq_loop_run(struct ioreq_loop *l);

@@ -325,7 +325,7 @@ static int start(struct dmd *d)
     if (ioreq_loop_bind(&d->io) < 0)
         return -1;
     /* Notifications sent before a port was bound are lost: look. */
-    ioreq_loop_sweep(&d->io, "start-up");
+    ioreq_loop_sweep(&d->io, SWEEP_STARTUP);
     if (dmop_restrict(&d->xen) < 0)
         return -1;
     log_info("ready: serving domain %u with %zu device(s) on %u vCPU(s)", d->xen.domid,
@@ -343,7 +343,7 @@ static void teardown(struct dmd *d)
         d->enabled = false;
         /* Requests Xen sent before the disable still wait for an answer. */
         if (d->io_ready)
-            ioreq_loop_sweep(&d->io, "shutdown");
+            ioreq_loop_sweep(&d->io, SWEEP_SHUTDOWN);
     }
     devices_destroy(d->devices);
     d->devices = NULL;

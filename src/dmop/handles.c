@@ -67,17 +67,26 @@ int dmop_nr_vcpus(struct dmop *x, unsigned *nr)
     return 0;
 }
 
+/*
+ * A destroyed domain does not vanish while dmd still maps its ioreq pages:
+ * it lingers as a dying domain that still answers nr_vcpus, waiting for
+ * those mappings to go, while dmd waited for it to vanish (seen on real
+ * Xen).  Xen has already destroyed its ioreq servers by then, so asking
+ * for our server is what tells.
+ */
 int dmop_domain_alive(struct dmop *x)
 {
     unsigned nr;
 
     if (x->gone)
         return 0;
-    if (xendevicemodel_nr_vcpus(x->dm, x->domid, &nr) == 0)
-        return 1;
-    if (errno == ESRCH)
-        return 0;
-    return -errno;
+    if (xendevicemodel_nr_vcpus(x->dm, x->domid, &nr) < 0)
+        return errno == ESRCH ? 0 : -errno;
+    if (x->have_server &&
+        xendevicemodel_get_ioreq_server_info(x->dm, x->domid, x->server, NULL, NULL,
+                                             NULL) < 0)
+        return errno == ENOENT || errno == ESRCH ? 0 : -errno;
+    return 1;
 }
 
 void dmop_mark_gone(struct dmop *x)

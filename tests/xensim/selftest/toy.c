@@ -577,11 +577,15 @@ static int toy_signals(void)
     return signalfd(-1, &set, SFD_CLOEXEC);
 }
 
-/* --watchdog: 1 if the domain is gone; else answer what waits unnotified. */
+/* --watchdog: 1 if the domain is gone; else answer what waits unnotified.
+ * A destroyed domain lingers (dying) while we map it, and still answers
+ * nr_vcpus: only its server's absence tells. */
 static int toy_watchdog(struct toy *t)
 {
     unsigned n;
-    if (xendevicemodel_nr_vcpus(t->dmod, t->domid, &n) < 0 && errno == ESRCH) {
+    if ((xendevicemodel_nr_vcpus(t->dmod, t->domid, &n) < 0 && errno == ESRCH) ||
+        (xendevicemodel_get_ioreq_server_info(t->dmod, t->domid, t->id, NULL, NULL,
+                                              NULL) < 0 && errno == ENOENT)) {
         fprintf(stderr, "toy: domain %u is gone\n", t->domid);
         return 1;
     }

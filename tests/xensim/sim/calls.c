@@ -178,13 +178,27 @@ static int calls_injected(uint32_t op)
 
 /* ---- restriction and targets ---- */
 
+/*
+ * A destroyed domain does not vanish while something still maps its pages:
+ * Xen keeps it as a dying domain, which answers DMOPs such as nr_vcpus
+ * (its ioreq servers are gone: ENOENT) but can no longer be mapped.  It
+ * vanishes with the last mapping; from then on every call gets ESRCH.
+ */
+static bool calls_domain_mapped(void)
+{
+    for (unsigned i = 0; i < CALLS_MAX_MAPS; i++)
+        if (calls_maps[i].used || calls_resmaps[i].used)
+            return true;
+    return false;
+}
+
 /* privcmd: DMOPs and mappings of another domain fail with `err`; of a
  * domain that does not exist (any more), with ESRCH. */
 static int calls_target(const struct handle *h, uint64_t domid, int err)
 {
     if (h->restrict_domid != DOMID_INVALID && domid != h->restrict_domid)
         return -err;
-    if (domid != domain.domid || domain.destroyed)
+    if (domid != domain.domid || (domain.destroyed && !calls_domain_mapped()))
         return -ESRCH;
     return 0;
 }
@@ -322,6 +336,8 @@ static int calls_map(const struct handle *h, uint64_t *a, const void *payload,
 
     if (rc < 0)
         return rc;
+    if (domain.destroyed)
+        return -ESRCH; /* dying: its memory can no longer be mapped */
     if (pages == 0 || pages > XENSIM_MAX_MAP_PAGES || len != pages * sizeof(uint64_t))
         return -EINVAL;
     int32_t *errs = rep->payload;
@@ -366,6 +382,8 @@ static int calls_map_resource(const struct handle *h, uint64_t *a)
 
     if (rc < 0)
         return rc;
+    if (domain.destroyed)
+        return -ESRCH;
     if (type != XENMEM_resource_ioreq_server || nr == 0 ||
         frame >= CALLS_RESOURCE_FRAMES || nr > CALLS_RESOURCE_FRAMES - frame)
         return -EINVAL;
