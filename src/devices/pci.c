@@ -7,9 +7,9 @@
  * The space is a 256-byte little-endian image plus a per-byte write mask:
  * an access of any size at any offset is applied byte by byte, so
  * unaligned and partial accesses need no special cases, read-only bits
- * stay put, and unimplemented registers read 0 and ignore writes.  After a
- * write the function reacts to what changed: Interrupt Disable, the BAR
- * window and the MSI message.
+ * stay put, and registers the function does not have read 0 and ignore
+ * writes.  After a write the function reacts to what changed: Interrupt
+ * Disable, the BAR window and the MSI message.
  */
 #include "pci.h"
 
