@@ -23,9 +23,15 @@
  *    line with nothing attached) and a timer polls every
  *    CHARDEV_PTY_POLL_S for an opener, because a hung-up master is always
  *    readable and cannot be waited for with an io watcher.
- *  - stdio: stdin and stdout are made non-blocking (and stdin, when it is
- *    a terminal, raw but with signals kept so ^C still stops dmd); both are
- *    restored at close.  End of input is logged once and reading stops.
+ *  - stdio: dmd uses non-blocking descriptors of its own for stdin and
+ *    stdout, reopened through /proc/self/fd: O_NONBLOCK belongs to the open
+ *    file description, which a terminal or pipe usually shares with
+ *    stderr, and dmd's own log lines must not be cut short.  Regular files
+ *    never block and are used as they are; where no reopening is possible
+ *    (a socket) the shared descriptor is made non-blocking and restored at
+ *    close.  stdin, when it is a terminal,
+ *    is made raw but with signals kept so ^C still stops dmd.  End of
+ *    input is logged once and reading stops.
  *  - journal: lines are split on \n, \r is dropped, and a line is sent
  *    when it reaches CHARDEV_JOURNAL_LINE_MAX bytes; a partial line is sent
  *    at close.  Entries carry SYSLOG_IDENTIFIER=dmd-OWNER, so
@@ -91,7 +97,8 @@ struct chardev {
     struct stat path_st;
     char pty_name[64];
 
-    int saved_flags[2]; /* stdio: stdin's and stdout's file status flags */
+    int saved_flags[2]; /* stdio: stdin's and stdout's flags, if changed */
+    int own_fd[2];      /* stdio: our reopened stdin and stdout, or -1 */
     bool tty_raw;
     struct termios saved_tio;
 
@@ -423,23 +430,47 @@ static void stdin_make_raw(struct chardev *chr)
         chr->tty_raw = true;
 }
 
+/*
+ * A non-blocking descriptor for stdin (0) or stdout (1); -1 if unusable.
+ * A regular file never blocks and is used as it is: a second description
+ * of it would have an offset of its own and overwrite what the first one
+ * writes (stdout and stderr both redirected to one file).
+ */
+static int stdio_fd(struct chardev *chr, int fd, int access)
+{
+    char path[32];
+    struct stat st;
+    int own;
+
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+        return fd;
+    snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+    own = open(path, access | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (own >= 0) {
+        chr->own_fd[fd] = own;
+        return own;
+    }
+    return set_nonblock(fd, &chr->saved_flags[fd]) < 0 ? -1 : fd;
+}
+
 static int stdio_open(struct chardev *chr)
 {
-    int in_fd = -1;
+    int in_fd = -1, out_fd;
 
     chr->saved_flags[0] = chr->saved_flags[1] = -1;
-    if (set_nonblock(STDOUT_FILENO, &chr->saved_flags[1]) < 0)
+    chr->own_fd[0] = chr->own_fd[1] = -1;
+    out_fd = stdio_fd(chr, STDOUT_FILENO, O_WRONLY);
+    if (out_fd < 0)
         return open_failed(chr, "cannot use", "stdout");
     if (chr->client.rx != NULL) {
-        if (set_nonblock(STDIN_FILENO, &chr->saved_flags[0]) < 0) {
+        in_fd = stdio_fd(chr, STDIN_FILENO, O_RDONLY);
+        if (in_fd < 0)
             log_dev(LOG_WARNING, chr->owner, "stdio backend: stdin is unusable (%s); no input",
                     strerror(errno));
-        } else {
-            in_fd = STDIN_FILENO;
+        else
             stdin_make_raw(chr);
-        }
     }
-    stream_start(chr, in_fd, STDOUT_FILENO);
+    stream_start(chr, in_fd, out_fd);
     return 0;
 }
 
@@ -447,10 +478,12 @@ static void stdio_close(struct chardev *chr)
 {
     if (chr->tty_raw)
         tcsetattr(STDIN_FILENO, TCSANOW, &chr->saved_tio);
-    if (chr->saved_flags[0] >= 0)
-        fcntl(STDIN_FILENO, F_SETFL, chr->saved_flags[0]);
-    if (chr->saved_flags[1] >= 0)
-        fcntl(STDOUT_FILENO, F_SETFL, chr->saved_flags[1]);
+    for (int fd = STDIN_FILENO; fd <= STDOUT_FILENO; fd++) {
+        if (chr->own_fd[fd] >= 0)
+            close(chr->own_fd[fd]);
+        if (chr->saved_flags[fd] >= 0)
+            fcntl(fd, F_SETFL, chr->saved_flags[fd]);
+    }
 }
 
 /* ---- socket ------------------------------------------------------------- */
