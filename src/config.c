@@ -1047,3 +1047,40 @@ const char *config_arch_name(enum dmd_arch arch)
 {
     return arch == DMD_ARCH_ARM ? "arm" : "x86";
 }
+
+/* "isa:4", "spi:39", "intx", "msi", "none": what `irq =` says. */
+static void irq_spec_format(const struct irq_spec *spec, char *buf, size_t len)
+{
+    switch (spec->kind) {
+    case IRQ_ISA:
+        snprintf(buf, len, "isa:%u", spec->num);
+        return;
+    case IRQ_SPI:
+        snprintf(buf, len, "spi:%u", spec->num);
+        return;
+    case IRQ_INTX:
+        snprintf(buf, len, "intx");
+        return;
+    case IRQ_MSI:
+        snprintf(buf, len, "msi");
+        return;
+    case IRQ_NONE:
+        break;
+    }
+    snprintf(buf, len, "none");
+}
+
+void dev_config_format(const struct dev_config *dc, char *buf, size_t len)
+{
+    const struct attach_spec *at = &dc->attach;
+    char irq[32];
+
+    irq_spec_format(&dc->irq, irq, sizeof(irq));
+    if (at->kind == ATTACH_PCI)
+        snprintf(buf, len, "%s at pci %02x:%02x.%x, irq %s", dc->type->name, at->pci.bus,
+                 at->pci.dev, at->pci.fn, irq);
+    else
+        snprintf(buf, len, "%s at %s %#" PRIx64 "-%#" PRIx64 ", irq %s", dc->type->name,
+                 at->kind == ATTACH_PORT ? "port" : "mmio", at->base,
+                 at->base + dc->size - 1, irq);
+}

@@ -115,4 +115,8 @@ const struct chardev_spec *dev_config_chardev(const struct dev_config *dc, const
 
 const char *config_arch_name(enum dmd_arch arch);
 
+/* "ns16550 at port 0x3f8-0x3ff, irq isa:4" / "... at pci 00:05.0, irq intx":
+ * one instance as --check-config and the start-up log show it. */
+void dev_config_format(const struct dev_config *dc, char *buf, size_t len);
+
 #endif

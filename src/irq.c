@@ -8,7 +8,6 @@
  */
 #include "irq.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -123,21 +122,4 @@ void irq_line_destroy(struct irq_line *line)
         return;
     irq_line_set(line, false);
     free(line);
-}
-
-int irq_spec_format(const struct irq_spec *spec, char *buf, unsigned len)
-{
-    switch (spec->kind) {
-    case IRQ_ISA:
-        return snprintf(buf, len, "isa:%u", spec->num);
-    case IRQ_SPI:
-        return snprintf(buf, len, "spi:%u", spec->num);
-    case IRQ_INTX:
-        return snprintf(buf, len, "intx");
-    case IRQ_MSI:
-        return snprintf(buf, len, "msi");
-    case IRQ_NONE:
-        break;
-    }
-    return snprintf(buf, len, "none");
 }

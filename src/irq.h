@@ -50,7 +50,4 @@ void irq_line_mask(struct irq_line *line, bool masked);
 /* Lower the line (if raised) and free it. */
 void irq_line_destroy(struct irq_line *line);
 
-/* "isa:4", "spi:39", "intx", "msi", "none". */
-int irq_spec_format(const struct irq_spec *spec, char *buf, unsigned len);
-
 #endif

@@ -195,18 +195,10 @@ static void describe_config(const struct dmd_config *cfg)
     printf("%s: valid: arch %s, bufioreq %s, %zu device(s)\n", cfg->path,
            config_arch_name(cfg->arch), cfg->bufioreq ? "atomic" : "off", cfg->ndevs);
     for (size_t i = 0; i < cfg->ndevs; i++) {
-        const struct dev_config *dc = &cfg->devs[i];
-        char irq[32];
+        char what[160];
 
-        irq_spec_format(&dc->irq, irq, sizeof(irq));
-        if (dc->attach.kind == ATTACH_PCI)
-            printf("  %s: %s at pci %02x:%02x.%x, irq %s\n", dc->name, dc->type->name,
-                   dc->attach.pci.bus, dc->attach.pci.dev, dc->attach.pci.fn, irq);
-        else
-            printf("  %s: %s at %s %#llx-%#llx, irq %s\n", dc->name, dc->type->name,
-                   dc->attach.kind == ATTACH_PORT ? "port" : "mmio",
-                   (unsigned long long)dc->attach.base,
-                   (unsigned long long)(dc->attach.base + dc->size - 1), irq);
+        dev_config_format(&cfg->devs[i], what, sizeof(what));
+        printf("  %s: %s\n", cfg->devs[i].name, what);
     }
 }
 

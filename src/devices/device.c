@@ -167,20 +167,15 @@ static void release(struct devices *devs, struct instance *in)
 
 static void describe(const struct device *dev)
 {
-    const struct dev_config *dc = dev->cfg;
-    char irq[32];
+    char what[160];
 
-    irq_spec_format(&dc->irq, irq, sizeof(irq));
-    if (dc->attach.kind == ATTACH_PCI)
-        log_dev(LOG_INFO, dev->name, "%s at pci %02x:%02x.%x (BAR0 %s, %llu bytes), irq %s",
-                dev->type->name, dc->attach.pci.bus, dc->attach.pci.dev, dc->attach.pci.fn,
+    dev_config_format(dev->cfg, what, sizeof(what));
+    if (dev->cfg->attach.kind == ATTACH_PCI)
+        log_dev(LOG_INFO, dev->name, "%s (BAR0 %s, %llu bytes)", what,
                 dev->type->pci->bar_is_io ? "I/O" : "memory",
-                (unsigned long long)pci_bar_size(dev), irq);
+                (unsigned long long)pci_bar_size(dev));
     else
-        log_dev(LOG_INFO, dev->name, "%s at %s %#llx-%#llx, irq %s", dev->type->name,
-                dc->attach.kind == ATTACH_PORT ? "port" : "mmio",
-                (unsigned long long)dc->attach.base,
-                (unsigned long long)(dc->attach.base + dc->size - 1), irq);
+        log_dev(LOG_INFO, dev->name, "%s", what);
 }
 
 static int create_one(struct devices *devs, struct instance *in, const struct dev_config *dc,
