@@ -35,7 +35,10 @@ _Static_assert(offsetof(ioreq_t, size) == 20, "ioreq_t.size");
 _Static_assert(offsetof(ioreq_t, vp_eport) == 24, "ioreq_t.vp_eport");
 _Static_assert(offsetof(ioreq_t, _pad0) == 28, "ioreq_t._pad0");
 _Static_assert(offsetof(ioreq_t, type) == 31, "ioreq_t.type");
+_Static_assert(sizeof(shared_iopage_t) == 32, "one vCPU slot every 32 bytes");
 _Static_assert(sizeof(buf_ioreq_t) == 8, "buf_ioreq_t is 8 bytes");
+_Static_assert(offsetof(buf_ioreq_t, data) == 4, "buffered slot data at byte 4");
+_Static_assert(IOREQ_BUFFER_SLOT_NUM == 511, "511 buffered slots");
 _Static_assert(sizeof(buffered_iopage_t) == 8 + 8 * IOREQ_BUFFER_SLOT_NUM,
                "buffered_iopage_t is 4 KiB");
 _Static_assert(sizeof(buffered_iopage_t) <= IOREQ_PAGE_SIZE, "buffered page fits a page");

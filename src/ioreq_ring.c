@@ -13,6 +13,8 @@
 
 #include "ioreq_ring.h"
 
+#include "ioreq_abi.h" /* the page layout this decoder relies on */
+
 #include <stdatomic.h>
 #include <stddef.h>
 #include <string.h>
@@ -22,9 +24,6 @@ _Static_assert(ATOMIC_LLONG_LOCK_FREE == 2 && ATOMIC_INT_LOCK_FREE == 2,
                "64- and 32-bit atomics must be lock-free");
 _Static_assert(sizeof(_Atomic uint64_t) == 8 && sizeof(_Atomic uint32_t) == 4,
                "atomic types must have the plain types' size");
-_Static_assert(offsetof(buffered_iopage_t, read_pointer) == 0 &&
-               offsetof(buffered_iopage_t, write_pointer) == 4,
-               "pointer pair must be the page's first 8 bytes");
 
 struct ring_pointers {
     uint32_t rd, wr;
