@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include <xen/xen.h>
 #include <xen/hvm/hvm_op.h>
@@ -406,12 +407,41 @@ static void set_bufioreq(struct loader *ld, const struct ini_section *sec,
     ld->bufioreq_line = e->line;
 }
 
+/* Where devices keep what must survive a restart (an RTC's offset and CMOS
+ * RAM).  Checked here so a typo is a config error, not a silent loss of
+ * state at the guest's first clock change. */
+static void set_state_dir(struct loader *ld, const struct ini_section *sec,
+                          const struct ini_entry *e)
+{
+    struct stat st;
+
+    if (e->value[0] != '/') {
+        bad_value(ld, sec, e, "is not an absolute path");
+        return;
+    }
+    if (stat(e->value, &st) != 0) {
+        char why[MSG_MAX / 2];
+        snprintf(why, sizeof(why), "cannot be used: %s", strerror(errno));
+        bad_value(ld, sec, e, why);
+        return;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        bad_value(ld, sec, e, "is not a directory");
+        return;
+    }
+    free(ld->cfg.state_dir);
+    ld->cfg.state_dir = strdup(e->value);
+    if (ld->cfg.state_dir == NULL)
+        cfg_error(ld, e->line, "out of memory");
+}
+
 static const struct dmd_key {
     const char *key;
     void (*set)(struct loader *ld, const struct ini_section *sec, const struct ini_entry *e);
 } dmd_keys[] = {
     { "arch", set_arch },
     { "bufioreq", set_bufioreq },
+    { "state_dir", set_state_dir },
 };
 
 #define N_DMD_KEYS (sizeof(dmd_keys) / sizeof(dmd_keys[0]))
@@ -1004,6 +1034,7 @@ void config_free(struct dmd_config *cfg)
     }
     free(cfg->devs);
     free(cfg->path);
+    free(cfg->state_dir);
     memset(cfg, 0, sizeof(*cfg));
 }
 

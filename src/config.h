@@ -6,6 +6,8 @@
  *   [dmd]                     daemon-wide keys
  *   arch     = x86 | arm      default: the build's architecture
  *   bufioreq = atomic | off   default: atomic on x86, off on Arm (Arm: off only)
+ *   state_dir = /var/lib/dmd/NAME   an existing directory where devices keep
+ *                             state across restarts; unset: state is not kept
  *
  *   [NAME]                    one device instance; NAME is used in logs
  *   type     = ns16550 | ...  a registered device type
@@ -94,6 +96,7 @@ struct dmd_config {
     char *path;
     enum dmd_arch arch;
     int bufioreq; /* HVM_IOREQSRV_BUFIOREQ_OFF or _ATOMIC */
+    char *state_dir; /* NULL when unset */
     struct dev_config *devs;
     size_t ndevs;
 };

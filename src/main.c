@@ -194,6 +194,7 @@ static void describe_config(const struct dmd_config *cfg)
 {
     printf("%s: valid: arch %s, bufioreq %s, %zu device(s)\n", cfg->path,
            config_arch_name(cfg->arch), cfg->bufioreq ? "atomic" : "off", cfg->ndevs);
+    printf("  state kept in %s\n", cfg->state_dir ? cfg->state_dir : "(nowhere: state_dir unset)");
     for (size_t i = 0; i < cfg->ndevs; i++) {
         char what[160];
 

@@ -25,6 +25,7 @@ struct instance {
 struct devices {
     struct dmop *xen;
     struct iospace *space;
+    const char *state_dir;
     size_t n;             /* instances fully created */
     struct instance *inst; /* array of cfg->ndevs */
 };
@@ -188,6 +189,7 @@ static int create_one(struct devices *devs, struct instance *in, const struct de
     dev->type = dc->type;
     dev->cfg = dc;
     dev->loop = loop;
+    dev->state_dir = devs->state_dir;
     dev->max_access = dc->type->max_access;
     dev->wide = dc->type->wide;
     if (dc->irq.kind != IRQ_NONE) {
@@ -234,6 +236,7 @@ int devices_create(struct devices **out, const struct dmd_config *cfg, struct ev
         return -ENOMEM;
     devs->xen = xen;
     devs->space = space;
+    devs->state_dir = cfg->state_dir;
     devs->inst = calloc(cfg->ndevs ? cfg->ndevs : 1, sizeof(*devs->inst));
     if (devs->inst == NULL) {
         free(devs);

@@ -75,6 +75,8 @@ struct device {
     const struct dev_config *cfg;
     struct ev_loop *loop;
     struct irq_line *irq; /* NULL when irq = none */
+    const char *state_dir; /* [dmd] state_dir, NULL when unset: keep
+                            * restart-surviving state in STATE_DIR/NAME.state */
     unsigned max_access;  /* create() may narrow it, e.g. per reg_shift */
     enum access_wide wide;
     void *state;

@@ -731,6 +731,34 @@ static void test_bad_dmd_values(void **state)
     assert_true(logged(r, "err", 3, "[dmd] `bufioreq` = `legacy` is not atomic or off"));
 }
 
+static void test_state_dir(void **state)
+{
+    struct run *r = *state;
+
+    load(r, "[dmd]\nstate_dir = /tmp\n[u]\ntype = twin\nmmio = 0x1000\n");
+    assert_int_equal(r->rc, 0);
+    assert_string_equal(r->cfg.state_dir, "/tmp");
+    config_free(&r->cfg);
+
+    load(r, "[u]\ntype = twin\nmmio = 0x1000\n");
+    assert_int_equal(r->rc, 0);
+    assert_null(r->cfg.state_dir);
+    config_free(&r->cfg);
+
+    load(r, "[dmd]\nstate_dir = var/lib/dmd\n");
+    assert_failed(r);
+    assert_true(logged(r, "err", 2, "`state_dir` = `var/lib/dmd` is not an absolute path"));
+
+    load(r, "[dmd]\nstate_dir = /nonexistent/dmd\n");
+    assert_failed(r);
+    assert_true(logged(r, "err", 2, "`state_dir` = `/nonexistent/dmd` cannot be used: "
+                                    "No such file or directory"));
+
+    load(r, "[dmd]\nstate_dir = /dev/null\n");
+    assert_failed(r);
+    assert_true(logged(r, "err", 2, "`state_dir` = `/dev/null` is not a directory"));
+}
+
 static void test_bad_default_is_reported(void **state)
 {
     struct run *r = *state;
@@ -957,6 +985,7 @@ int main(void)
         T(test_bad_pci),
         T(test_bad_irq),
         T(test_bad_dmd_values),
+        T(test_state_dir),
         T(test_bad_default_is_reported),
         T(test_zero_size_window),
         T(test_window_wraps),
