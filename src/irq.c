@@ -4,7 +4,9 @@
  * only when the level Xen sees changes.  That level is what the device
  * drives, held low while the line is masked (PCI Interrupt Disable).  MSI
  * is edge-like: a message is injected on each rising edge while the
- * function has MSI enabled.
+ * function has MSI enabled, or held pending while the vector is masked.
+ * An edge-triggered SPI is pulsed on each rising edge: Xen's vGIC latches
+ * the edge, and a line left high would hide the next one.
  */
 #include "irq.h"
 
@@ -24,6 +26,7 @@ struct irq_line {
     uint8_t bus, dev, pin;
     /* msi */
     bool msi_enabled;
+    bool msi_masked, msi_pending;
     uint64_t msi_addr;
     uint32_t msi_data;
 };
@@ -60,8 +63,31 @@ void irq_line_set_msi(struct irq_line *line, bool enabled, uint64_t addr, uint32
     if (line == NULL)
         return;
     line->msi_enabled = enabled;
+    if (!enabled)
+        line->msi_pending = false; /* pending bits mean nothing without MSI */
     line->msi_addr = addr;
     line->msi_data = data;
+}
+
+static void send_msi(struct irq_line *line)
+{
+    if (!line->msi_enabled)
+        return;
+    if (line->msi_masked) {
+        line->msi_pending = true;
+        return;
+    }
+    dmop_inject_msi(line->xen, line->msi_addr, line->msi_data, line->owner);
+}
+
+static void drive_spi(struct irq_line *line, bool level)
+{
+    if (!line->spec.edge) {
+        dmop_set_spi_level(line->xen, line->spec.num, level, line->owner);
+    } else if (level) {
+        dmop_set_spi_level(line->xen, line->spec.num, true, line->owner);
+        dmop_set_spi_level(line->xen, line->spec.num, false, line->owner);
+    }
 }
 
 static void drive(struct irq_line *line, bool level)
@@ -71,14 +97,14 @@ static void drive(struct irq_line *line, bool level)
         dmop_set_isa_irq_level(line->xen, (uint8_t)line->spec.num, level, line->owner);
         break;
     case IRQ_SPI:
-        dmop_set_spi_level(line->xen, line->spec.num, level, line->owner);
+        drive_spi(line, level);
         break;
     case IRQ_INTX:
         dmop_set_pci_intx_level(line->xen, line->bus, line->dev, line->pin, level, line->owner);
         break;
     case IRQ_MSI:
-        if (level && line->msi_enabled)
-            dmop_inject_msi(line->xen, line->msi_addr, line->msi_data, line->owner);
+        if (level)
+            send_msi(line);
         break;
     case IRQ_NONE:
         break;
@@ -109,6 +135,22 @@ void irq_line_mask(struct irq_line *line, bool masked)
         return;
     line->masked = masked;
     update(line);
+}
+
+void irq_line_msi_mask(struct irq_line *line, bool masked)
+{
+    if (line == NULL)
+        return;
+    line->msi_masked = masked;
+    if (!masked && line->msi_pending) {
+        line->msi_pending = false;
+        send_msi(line);
+    }
+}
+
+bool irq_line_msi_pending(const struct irq_line *line)
+{
+    return line != NULL && line->msi_pending;
 }
 
 bool irq_line_level(const struct irq_line *line)

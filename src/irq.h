@@ -4,9 +4,13 @@
  * config; the core hides which DMOP stands behind it:
  *
  *   isa:N   xendevicemodel_set_isa_irq_level   (x86, N = 0..15)
- *   spi:N   xendevicemodel_set_irq_level       (Arm, N = 32..1019)
+ *   spi:N   xendevicemodel_set_irq_level       (Arm, N = 32..1019), level-
+ *           triggered; spi:N:edge for an SPI the guest's device tree
+ *           declares edge-triggered: each rising edge of the device's line
+ *           becomes a pulse (1 then 0) so the next one is an edge again
  *   intx    xendevicemodel_set_pci_intx_level  (PCI function, INTA)
- *   msi     xendevicemodel_inject_msi           (PCI function, on each rising edge)
+ *   msi     xendevicemodel_inject_msi           (PCI function, on each rising edge;
+ *           while the vector is masked the message is held pending)
  *
  * The core issues a DMOP only when the level actually changes.
  */
@@ -24,6 +28,7 @@ enum irq_kind { IRQ_NONE, IRQ_ISA, IRQ_SPI, IRQ_INTX, IRQ_MSI };
 struct irq_spec {
     enum irq_kind kind;
     uint32_t num; /* ISA or SPI number */
+    bool edge;    /* spi:N:edge */
 };
 
 /* Drive a line; a NULL line (irq = none) is accepted and ignored. */
@@ -47,6 +52,10 @@ void irq_line_set_msi(struct irq_line *line, bool enabled, uint64_t addr,
  * low towards Xen; irq_line_level() still reports what the device drives
  * (the status register's Interrupt Status bit). */
 void irq_line_mask(struct irq_line *line, bool masked);
+/* MSI per-vector mask (the capability's Mask Bits): a message the function
+ * would send while masked is remembered as pending and sent on unmask. */
+void irq_line_msi_mask(struct irq_line *line, bool masked);
+bool irq_line_msi_pending(const struct irq_line *line);
 /* Lower the line (if raised) and free it. */
 void irq_line_destroy(struct irq_line *line);
 
