@@ -175,6 +175,28 @@ static const char *parse_pci(const char *text, struct pci_addr *out)
     return NULL;
 }
 
+/* "39", "39:level" or "39:edge": the trigger must match the guest's DT. */
+static const char *parse_spi(const char *text, struct irq_spec *out)
+{
+    static const char bad[] = "is not a GIC SPI (spi:32 to spi:1019, optionally :edge or :level)";
+    const char *colon = strchr(text, ':');
+    char num[32];
+    uint64_t n;
+    bool edge = false;
+
+    if (colon != NULL) {
+        if (strcmp(colon + 1, "edge") == 0)
+            edge = true;
+        else if (strcmp(colon + 1, "level") != 0)
+            return bad;
+    }
+    snprintf(num, sizeof(num), "%.*s", colon ? (int)(colon - text) : (int)strlen(text), text);
+    if (parse_number(num, &n) != NULL || n < 32 || n > 1019)
+        return bad;
+    *out = (struct irq_spec){ .kind = IRQ_SPI, .num = (uint32_t)n, .edge = edge };
+    return NULL;
+}
+
 static const char *parse_irq(const char *text, struct irq_spec *out)
 {
     static const struct {
@@ -195,13 +217,9 @@ static const char *parse_irq(const char *text, struct irq_spec *out)
         *out = (struct irq_spec){ .kind = IRQ_ISA, .num = (uint32_t)n };
         return NULL;
     }
-    if (strncmp(text, "spi:", 4) == 0) {
-        if (parse_number(text + 4, &n) != NULL || n < 32 || n > 1019)
-            return "is not a GIC SPI (spi:32 to spi:1019)";
-        *out = (struct irq_spec){ .kind = IRQ_SPI, .num = (uint32_t)n };
-        return NULL;
-    }
-    return "is not an interrupt line (write isa:N, spi:N, intx, msi or none)";
+    if (strncmp(text, "spi:", 4) == 0)
+        return parse_spi(text + 4, out);
+    return "is not an interrupt line (write isa:N, spi:N[:edge], intx, msi or none)";
 }
 
 /* Device-specific keys, one parser per kind; `why` gets the problem. */
@@ -529,6 +547,39 @@ static void set_irq(struct loader *ld, const struct ini_section *sec, struct dev
         dc->irq_line = e->line;
 }
 
+/* PCI identity overrides, in enum pci_id_field order, with their widths. */
+static const struct {
+    const char *key;
+    uint32_t max;
+} pci_id_keys[PCI_ID_FIELDS] = {
+    [PCI_ID_VENDOR] = { "pci_vendor", 0xfffe }, /* 0xffff reads as "no device" */
+    [PCI_ID_DEVICE] = { "pci_device", 0xffff },
+    [PCI_ID_CLASS] = { "pci_class", 0xffffff },
+    [PCI_ID_REVISION] = { "pci_revision", 0xff },
+    [PCI_ID_SUBSYSTEM_VENDOR] = { "pci_subsystem_vendor", 0xffff },
+    [PCI_ID_SUBSYSTEM] = { "pci_subsystem", 0xffff },
+};
+
+static void set_pci_id(struct loader *ld, const struct ini_section *sec, struct dev_config *dc,
+                       const struct ini_entry *e)
+{
+    char why[64];
+    uint64_t v;
+    int f = 0;
+
+    while (strcmp(pci_id_keys[f].key, e->key) != 0)
+        f++;
+    if (!number_value(ld, sec, e, &v))
+        return;
+    if (v > pci_id_keys[f].max) {
+        snprintf(why, sizeof(why), "is out of range (0 to %#" PRIx32 ")", pci_id_keys[f].max);
+        bad_value(ld, sec, e, why);
+        return;
+    }
+    dc->pci_id.set[f] = true;
+    dc->pci_id.value[f] = (uint32_t)v;
+}
+
 static const struct dev_key {
     const char *key;
     void (*set)(struct loader *ld, const struct ini_section *sec, struct dev_config *dc,
@@ -539,6 +590,12 @@ static const struct dev_key {
     { "mmio", set_mmio },
     { "pci", set_pci },
     { "irq", set_irq },
+    { "pci_vendor", set_pci_id },
+    { "pci_device", set_pci_id },
+    { "pci_class", set_pci_id },
+    { "pci_revision", set_pci_id },
+    { "pci_subsystem_vendor", set_pci_id },
+    { "pci_subsystem", set_pci_id },
 };
 
 #define N_DEV_KEYS (sizeof(dev_keys) / sizeof(dev_keys[0]))
@@ -603,7 +660,8 @@ static void device_keys_list(const struct device_type *type, char *buf, size_t l
 
     buf[0] = '\0';
     for (size_t k = 0; k < N_DEV_KEYS; k++)
-        list_add(buf, len, dev_keys[k].key);
+        if (dev_keys[k].set != set_pci_id || (type->attach & DEVICE_ATTACH(ATTACH_PCI)))
+            list_add(buf, len, dev_keys[k].key);
     for (size_t i = 0; i < n; i++)
         list_add(buf, len, type->params[i].key);
 }
@@ -698,6 +756,15 @@ static void check_attach(struct loader *ld, const struct ini_section *sec,
         cfg_error(ld, dc->attach.line,
                   "[%s] `%s`: device type %s cannot be attached that way; it accepts: %s",
                   sec->name, attach_keys[dc->attach.kind], dc->type->name, allowed);
+    if (dc->attach.kind == ATTACH_PCI)
+        return;
+    for (int f = 0; f < PCI_ID_FIELDS; f++) {
+        const struct ini_entry *e = find_entry(sec, pci_id_keys[f].key);
+
+        if (dc->pci_id.set[f] && e != NULL)
+            cfg_error(ld, e->line, "[%s] `%s` only applies to a device attached with `pci`",
+                      sec->name, pci_id_keys[f].key);
+    }
 }
 
 static struct dev_config *add_device(struct loader *ld, const struct ini_section *sec)
@@ -1087,7 +1154,7 @@ static void irq_spec_format(const struct irq_spec *spec, char *buf, size_t len)
         snprintf(buf, len, "isa:%u", spec->num);
         return;
     case IRQ_SPI:
-        snprintf(buf, len, "spi:%u", spec->num);
+        snprintf(buf, len, "spi:%u%s", spec->num, spec->edge ? ":edge" : "");
         return;
     case IRQ_INTX:
         snprintf(buf, len, "intx");

@@ -14,7 +14,9 @@
  *   port     = 0x3f8          attach point, exactly one of port / mmio / pci
  *   mmio     = 0x09000000
  *   pci      = 00:05.0        BB:DD.F on segment 0
- *   irq      = isa:N | spi:N | intx | msi | none   (default none)
+ *   irq      = isa:N | spi:N[:edge|:level] | intx | msi | none   (default none)
+ *   pci_vendor, pci_device, pci_class, pci_revision, pci_subsystem_vendor,
+ *   pci_subsystem = N   with `pci`: override the type's PCI identity
  *   ...      device-specific keys, declared by the device type's params
  */
 #ifndef DMD_CONFIG_H
@@ -46,6 +48,22 @@ enum attach_kind { ATTACH_NONE, ATTACH_PORT, ATTACH_MMIO, ATTACH_PCI };
 
 struct pci_addr {
     uint8_t bus, dev, fn; /* segment is always 0 */
+};
+
+/* The PCI header fields the config may override (`pci_vendor = ...`). */
+enum pci_id_field {
+    PCI_ID_VENDOR,
+    PCI_ID_DEVICE,
+    PCI_ID_CLASS, /* class << 16 | subclass << 8 | prog-if */
+    PCI_ID_REVISION,
+    PCI_ID_SUBSYSTEM_VENDOR,
+    PCI_ID_SUBSYSTEM,
+    PCI_ID_FIELDS
+};
+
+struct pci_id_override {
+    bool set[PCI_ID_FIELDS];
+    uint32_t value[PCI_ID_FIELDS];
 };
 
 struct attach_spec {
@@ -88,6 +106,7 @@ struct dev_config {
     struct attach_spec attach;
     struct irq_spec irq;
     int irq_line;
+    struct pci_id_override pci_id; /* only with attach.kind == ATTACH_PCI */
     uint64_t size; /* register window, from the type's window_size() */
     struct param_value params[DEV_MAX_PARAMS]; /* indexed like type->params */
 };

@@ -39,10 +39,12 @@ struct region_ops {
 
 enum access_wide { ACCESS_SPLIT, ACCESS_REJECT };
 
-/* What a PCI function wrapping this device reports (attach = pci). */
+/* What a PCI function wrapping this device reports (attach = pci); the
+ * config can override each identity field (pci_vendor = ..., see config.h). */
 struct device_pci_id {
     uint16_t vendor, device;
     uint32_t class_code; /* class << 16 | subclass << 8 | prog-if */
+    uint8_t revision;
     uint16_t subsystem_vendor, subsystem;
     bool bar_is_io; /* BAR0 in I/O space (true) or memory space */
 };

@@ -24,6 +24,7 @@
 #define REG_DEVICE        0x02u
 #define REG_COMMAND       0x04u
 #define REG_STATUS        0x06u
+#define REG_REVISION      0x08u
 #define REG_CLASS         0x09u /* prog-if, subclass, class: 3 bytes */
 #define REG_BAR0          0x10u
 #define REG_SUBSYS_VENDOR 0x2cu
@@ -46,16 +47,21 @@
 
 #define INTX_PIN_A 1u /* interrupt pin register; Xen numbers INTA as 0 */
 
-/* MSI capability with a 64-bit address and no per-vector masking. */
+/* MSI capability with a 64-bit address and per-vector masking (one vector:
+ * only bit 0 of the mask and pending bits exists). */
 #define MSI_CAP        0x40u
 #define MSI_CAP_ID     0x05u
 #define MSI_CONTROL    (MSI_CAP + 0x2u)
 #define MSI_ADDR_LO    (MSI_CAP + 0x4u)
 #define MSI_ADDR_HI    (MSI_CAP + 0x8u)
 #define MSI_DATA       (MSI_CAP + 0xcu)
+#define MSI_MASK       (MSI_CAP + 0x10u)
+#define MSI_PENDING    (MSI_CAP + 0x14u)
 #define MSI_CTL_ENABLE 0x0001u
 #define MSI_CTL_MME    0x0070u /* multiple message enable: only 0 is honoured */
 #define MSI_CTL_64BIT  0x0080u
+#define MSI_CTL_PVM    0x0100u /* per-vector masking capable */
+#define MSI_VECTOR0    0x1u
 
 #define IO_SPACE_LAST 0xffffu
 
@@ -196,23 +202,48 @@ static void build_msi(struct pci_function *fn)
     put(img, REG_STATUS, 2, STATUS_CAP_LIST);
     img[REG_CAP_PTR] = MSI_CAP;
     img[MSI_CAP] = MSI_CAP_ID; /* next pointer 0: the only capability */
-    put(img, MSI_CONTROL, 2, MSI_CTL_64BIT);
+    put(img, MSI_CONTROL, 2, MSI_CTL_64BIT | MSI_CTL_PVM);
     put(wm, MSI_CONTROL, 2, MSI_CTL_ENABLE | MSI_CTL_MME);
     put(wm, MSI_ADDR_LO, 4, ~0x3u); /* dword aligned */
     put(wm, MSI_ADDR_HI, 4, ~0u);
     put(wm, MSI_DATA, 2, 0xffffu);
+    put(wm, MSI_MASK, 4, MSI_VECTOR0);
 }
 
-static void build_header(struct pci_function *fn)
+/* Header fields the config may override, in enum pci_id_field order. */
+static const struct {
+    unsigned reg, size;
+} id_regs[PCI_ID_FIELDS] = {
+    [PCI_ID_VENDOR] = { REG_VENDOR, 2 },
+    [PCI_ID_DEVICE] = { REG_DEVICE, 2 },
+    [PCI_ID_CLASS] = { REG_CLASS, 3 },
+    [PCI_ID_REVISION] = { REG_REVISION, 1 },
+    [PCI_ID_SUBSYSTEM_VENDOR] = { REG_SUBSYS_VENDOR, 2 },
+    [PCI_ID_SUBSYSTEM] = { REG_SUBSYS, 2 },
+};
+
+static void build_identity(struct pci_function *fn)
 {
     const struct device_pci_id *id = fn->dev->type->pci;
-    uint8_t *img = fn->image, *wm = fn->wmask;
+    const struct pci_id_override *o = &fn->dev->cfg->pci_id;
+    uint8_t *img = fn->image;
 
     put(img, REG_VENDOR, 2, id->vendor);
     put(img, REG_DEVICE, 2, id->device);
     put(img, REG_CLASS, 3, id->class_code);
+    img[REG_REVISION] = id->revision;
     put(img, REG_SUBSYS_VENDOR, 2, id->subsystem_vendor);
     put(img, REG_SUBSYS, 2, id->subsystem);
+    for (unsigned f = 0; f < PCI_ID_FIELDS; f++)
+        if (o->set[f])
+            put(img, id_regs[f].reg, id_regs[f].size, o->value[f]);
+}
+
+static void build_header(struct pci_function *fn)
+{
+    uint8_t *img = fn->image, *wm = fn->wmask;
+
+    build_identity(fn);
     put(wm, REG_COMMAND, 2, CMD_IO | CMD_MEMORY | CMD_MASTER | CMD_INTX_DISABLE);
     put(img, REG_BAR0, 4, fn->bar_io ? BAR_IO_SPACE : 0);
     put(wm, REG_BAR0, 4, bar_address_mask(fn));
@@ -259,6 +290,8 @@ static uint8_t config_byte(const struct pci_function *fn, unsigned reg)
 
     if (reg == REG_STATUS && fn->intx && irq_line_level(fn->dev->irq))
         value |= STATUS_INTERRUPT;
+    if (reg == MSI_PENDING && fn->msi && irq_line_msi_pending(fn->dev->irq))
+        value |= MSI_VECTOR0;
     return value;
 }
 
@@ -300,8 +333,10 @@ static void config_write(void *opaque, uint64_t offset, unsigned size, uint64_t 
     /* Only writes to these registers (re)try a claim that failed. */
     if (overlaps(offset, size, REG_COMMAND, 2) || overlaps(offset, size, REG_BAR0, 4))
         bar_update(fn);
-    if (fn->msi)
+    if (fn->msi) {
         msi_update(fn);
+        irq_line_msi_mask(fn->dev->irq, (fn->image[MSI_MASK] & MSI_VECTOR0) != 0);
+    }
 }
 
 const struct region_ops pci_config_ops = { .read = config_read, .write = config_write };

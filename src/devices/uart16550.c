@@ -631,6 +631,7 @@ static const struct device_pci_id uart_pci_id = {
     .vendor = 0x1b36, /* Red Hat, Inc. */
     .device = 0x0002, /* PCI serial port (16550A) */
     .class_code = 0x070002, /* simple communication controller, 16550 */
+    .revision = 1,          /* as QEMU's pci-serial */
     .subsystem_vendor = 0x1af4,
     .subsystem = 0x1100,
     .bar_is_io = true,

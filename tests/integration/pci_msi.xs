@@ -22,3 +22,16 @@ inb 0xc102 & 0x0f == 0x02
 outb 0xc101 0x00
 outb 0xc101 0x02
 msi-count == 2
+outb 0xc101 0x00
+# per-vector masking: while masked the message is held pending ...
+cfgread 00:06.0 0x42 2 & 0x0100 == 0x0100
+cfgwrite 00:06.0 0x50 4 0x1
+outb 0xc101 0x02
+msi-count == 2
+cfgread 00:06.0 0x54 4 == 0x1
+# ... and sent once on unmask
+cfgwrite 00:06.0 0x50 4 0x0
+msi-count == 3
+cfgread 00:06.0 0x54 4 == 0x0
+# revision as QEMU's pci-serial
+cfgread 00:06.0 0x08 1 == 0x01

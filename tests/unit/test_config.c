@@ -721,6 +721,54 @@ static void test_bad_irq(void **state)
     assert_int_equal(count_level(r, "err"), 5);
 }
 
+static void test_spi_trigger(void **state)
+{
+    struct run *r = *state;
+
+    load(r, "[dmd]\narch = arm\n"
+            "[a]\ntype = twin\nmmio = 0x1000\nirq = spi:39:edge\n"
+            "[b]\ntype = twin\nmmio = 0x2000\nirq = spi:40:level\n");
+    assert_int_equal(r->rc, 0);
+    assert_int_equal(dev(r, "a")->irq.num, 39);
+    assert_true(dev(r, "a")->irq.edge);
+    assert_int_equal(dev(r, "b")->irq.num, 40);
+    assert_false(dev(r, "b")->irq.edge);
+    config_free(&r->cfg);
+
+    load(r, "[dmd]\narch = arm\n"
+            "[a]\ntype = twin\nmmio = 0x1000\nirq = spi:39:rising\n"
+            "[b]\ntype = twin\nmmio = 0x2000\nirq = spi::edge\n");
+    assert_failed(r);
+    assert_true(logged(r, "err", 6, "`spi:39:rising` is not a GIC SPI"));
+    assert_true(logged(r, "err", 10, "`spi::edge` is not a GIC SPI"));
+}
+
+static void test_pci_identity_overrides(void **state)
+{
+    struct run *r = *state;
+    const struct dev_config *d;
+
+    load(r, "[a]\ntype = twin\npci = 00:05.0\npci_vendor = 0x8086\npci_class = 0x070002\n"
+            "pci_revision = 3\n");
+    assert_int_equal(r->rc, 0);
+    d = dev(r, "a");
+    assert_true(d->pci_id.set[PCI_ID_VENDOR]);
+    assert_int_equal(d->pci_id.value[PCI_ID_VENDOR], 0x8086);
+    assert_int_equal(d->pci_id.value[PCI_ID_CLASS], 0x070002);
+    assert_int_equal(d->pci_id.value[PCI_ID_REVISION], 3);
+    assert_false(d->pci_id.set[PCI_ID_DEVICE]);
+    config_free(&r->cfg);
+
+    load(r, "[a]\ntype = twin\npci = 00:05.0\npci_vendor = 0xffff\npci_revision = 0x100\n"
+            "[b]\ntype = twin\nport = 0x100\npci_device = 0x1\n");
+    assert_failed(r);
+    assert_true(logged(r, "err", 4, "[a] `pci_vendor` = `0xffff` is out of range (0 to 0xfffe)"));
+    assert_true(logged(r, "err", 5, "[a] `pci_revision` = `0x100` is out of range (0 to 0xff)"));
+    assert_true(logged(r, "err", 9, "[b] `pci_device` only applies to a device attached with "
+                                    "`pci`"));
+    assert_int_equal(count_level(r, "err"), 3);
+}
+
 static void test_bad_dmd_values(void **state)
 {
     struct run *r = *state;
@@ -986,6 +1034,8 @@ int main(void)
         T(test_bad_irq),
         T(test_bad_dmd_values),
         T(test_state_dir),
+        T(test_spi_trigger),
+        T(test_pci_identity_overrides),
         T(test_bad_default_is_reported),
         T(test_zero_size_window),
         T(test_window_wraps),

@@ -32,6 +32,7 @@ struct irq_line {
     uint8_t bus, dev, pin;
     unsigned msi_calls;
     bool msi_enabled;
+    bool msi_masked, msi_pending;
     uint64_t msi_addr;
     uint32_t msi_data;
 };
@@ -71,6 +72,16 @@ void irq_line_set_msi(struct irq_line *l, bool enabled, uint64_t addr, uint32_t 
     l->msi_enabled = enabled;
     l->msi_addr = addr;
     l->msi_data = data;
+}
+
+void irq_line_msi_mask(struct irq_line *l, bool masked)
+{
+    l->msi_masked = masked;
+}
+
+bool irq_line_msi_pending(const struct irq_line *l)
+{
+    return l != NULL && l->msi_pending;
 }
 
 /* ---- bar ops double ------------------------------------------------------ */
@@ -139,7 +150,7 @@ static const struct region_ops fake_ops = { .read = fake_read, .write = fake_wri
 
 /* Every byte distinct, so a misplaced byte shows. */
 static const struct device_pci_id io_id = {
-    .vendor = 0x1234, .device = 0x5678, .class_code = 0x0c0330,
+    .vendor = 0x1234, .device = 0x5678, .class_code = 0x0c0330, .revision = 0x02,
     .subsystem_vendor = 0x9abc, .subsystem = 0xdef0, .bar_is_io = true,
 };
 static const struct device_pci_id mem_id = {
@@ -251,7 +262,7 @@ static void test_ids_as_dwords(void **state)
     (void)state;
     make(&io_id, IRQ_NONE, 8);
     assert_int_equal(rd(0x00, 4), 0x56781234);
-    assert_int_equal(rd(0x08, 4), 0x0c033000); /* class code, revision 0 */
+    assert_int_equal(rd(0x08, 4), 0x0c033002); /* class code, revision */
     assert_int_equal(rd(0x0c, 4), 0);          /* header type 0, no BIST */
     assert_int_equal(rd(0x2c, 4), 0xdef09abc);
 }
@@ -267,7 +278,7 @@ static void test_ids_unaligned(void **state)
     assert_int_equal(rd(0x00, 2), 0x1234);
     assert_int_equal(rd(0x01, 2), 0x7812);
     assert_int_equal(rd(0x02, 2), 0x5678);
-    assert_int_equal(rd(0x08, 1), 0x00); /* revision */
+    assert_int_equal(rd(0x08, 1), 0x02); /* revision */
     assert_int_equal(rd(0x09, 1), 0x30); /* prog-if */
     assert_int_equal(rd(0x0a, 1), 0x03); /* subclass */
     assert_int_equal(rd(0x0b, 1), 0x0c); /* class */
@@ -627,23 +638,59 @@ static void test_msi_capability_layout(void **state)
     make(&mem_id, IRQ_MSI, 0x100);
     assert_int_equal(rd(0x06, 2), 0x0010); /* capabilities list */
     assert_int_equal(rd(0x34, 1), 0x40);
-    assert_int_equal(rd(0x40, 4), 0x00800005); /* 64-bit, one vector, next 0 */
+    /* 64-bit, per-vector masking, one vector, next 0 */
+    assert_int_equal(rd(0x40, 4), 0x01800005);
     assert_int_equal(rd(0x41, 1), 0x00);
     assert_int_equal(rd(0x3d, 1), 0); /* no INTx pin */
     assert_int_equal(line.pci_calls, 0);
 
     wr(0x40, 4, 0xffffffff);
-    assert_int_equal(rd(0x40, 4), 0x00f10005); /* enable + MME written */
+    assert_int_equal(rd(0x40, 4), 0x01f10005); /* enable + MME written */
     wr(0x42, 2, 0x0000);
-    assert_int_equal(rd(0x42, 2), 0x0080);
+    assert_int_equal(rd(0x42, 2), 0x0180);
     wr(0x44, 4, 0xffffffff);
     assert_int_equal(rd(0x44, 4), 0xfffffffc);
     wr(0x48, 4, 0xffffffff);
     assert_int_equal(rd(0x48, 4), 0xffffffff);
     wr(0x4c, 4, 0xffffffff);
     assert_int_equal(rd(0x4c, 4), 0x0000ffff);
-    wr(0x50, 4, 0xffffffff);
-    assert_int_equal(rd(0x50, 4), 0);
+    wr(0x50, 4, 0xffffffff); /* mask bits: one vector */
+    assert_int_equal(rd(0x50, 4), 0x1);
+    wr(0x54, 4, 0xffffffff); /* pending bits are read-only */
+    assert_int_equal(rd(0x54, 4), 0);
+    wr(0x58, 4, 0xffffffff);
+    assert_int_equal(rd(0x58, 4), 0);
+}
+
+static void test_msi_mask_and_pending(void **state)
+{
+    (void)state;
+    make(&mem_id, IRQ_MSI, 0x100);
+    wr(0x50, 4, 0x1);
+    assert_true(line.msi_masked);
+    line.msi_pending = true; /* the line held a message back */
+    assert_int_equal(rd(0x54, 4), 0x1);
+    wr(0x50, 1, 0x0);
+    assert_false(line.msi_masked);
+}
+
+static void test_identity_overrides(void **state)
+{
+    (void)state;
+    make(&io_id, IRQ_NONE, 8);
+    pci_function_free(fx.fn);
+    fx.cfg.pci_id = (struct pci_id_override){
+        .set = { [PCI_ID_VENDOR] = true, [PCI_ID_REVISION] = true, [PCI_ID_CLASS] = true },
+        .value = { [PCI_ID_VENDOR] = 0x8086, [PCI_ID_REVISION] = 0x07,
+                   [PCI_ID_CLASS] = 0x070002 },
+    };
+    fx.fn = pci_function_new(&fx.dev, &bar_ops, &bars);
+    assert_non_null(fx.fn);
+    assert_int_equal(rd(0x00, 4), 0x56788086); /* device id from the type */
+    assert_int_equal(rd(0x08, 4), 0x07000207);
+    assert_int_equal(rd(0x2c, 4), 0xdef09abc);
+    wr(0x08, 1, 0x55); /* revision is read-only */
+    assert_int_equal(rd(0x08, 1), 0x07);
 }
 
 static void test_msi_message_reaches_line(void **state)
@@ -751,6 +798,8 @@ int main(void)
         cmocka_unit_test_teardown(test_msi_calls_only_on_change, teardown),
         cmocka_unit_test_teardown(test_msi_ignores_interrupt_disable, teardown),
         cmocka_unit_test_teardown(test_no_msi_without_msi_irq, teardown),
+        cmocka_unit_test_teardown(test_msi_mask_and_pending, teardown),
+        cmocka_unit_test_teardown(test_identity_overrides, teardown),
         /* Last: it uses up the rate limiter's burst. */
         cmocka_unit_test_teardown(test_map_failure_log_is_bounded, teardown),
     };
