@@ -21,6 +21,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -425,9 +426,24 @@ static void set_bufioreq(struct loader *ld, const struct ini_section *sec,
     ld->bufioreq_line = e->line;
 }
 
+/* Does the directory that would hold `path` exist?  (dmd creates the last
+ * component itself: systemd's StateDirectory= makes only /var/lib/dmd.) */
+static bool parent_is_dir(const char *path)
+{
+    char parent[PATH_MAX];
+    const char *slash = strrchr(path, '/');
+    struct stat st;
+
+    if (slash == NULL || (size_t)(slash - path) >= sizeof(parent))
+        return false;
+    snprintf(parent, sizeof(parent), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+    return stat(parent, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 /* Where devices keep what must survive a restart (an RTC's offset and CMOS
- * RAM).  Checked here so a typo is a config error, not a silent loss of
- * state at the guest's first clock change. */
+ * RAM): an existing directory, or one dmd can create in an existing one.
+ * Checked here so a typo is a config error, not a silent loss of state at
+ * the guest's first clock change. */
 static void set_state_dir(struct loader *ld, const struct ini_section *sec,
                           const struct ini_entry *e)
 {
@@ -437,14 +453,15 @@ static void set_state_dir(struct loader *ld, const struct ini_section *sec,
         bad_value(ld, sec, e, "is not an absolute path");
         return;
     }
-    if (stat(e->value, &st) != 0) {
+    if (stat(e->value, &st) == 0) {
+        if (!S_ISDIR(st.st_mode)) {
+            bad_value(ld, sec, e, "is not a directory");
+            return;
+        }
+    } else if (errno != ENOENT || !parent_is_dir(e->value)) {
         char why[MSG_MAX / 2];
         snprintf(why, sizeof(why), "cannot be used: %s", strerror(errno));
         bad_value(ld, sec, e, why);
-        return;
-    }
-    if (!S_ISDIR(st.st_mode)) {
-        bad_value(ld, sec, e, "is not a directory");
         return;
     }
     free(ld->cfg.state_dir);

@@ -6,8 +6,9 @@
  *   [dmd]                     daemon-wide keys
  *   arch     = x86 | arm      default: the build's architecture
  *   bufioreq = atomic | off   default: atomic on x86, off on Arm (Arm: off only)
- *   state_dir = /var/lib/dmd/NAME   an existing directory where devices keep
- *                             state across restarts; unset: state is not kept
+ *   state_dir = /var/lib/dmd/NAME   where devices keep state across restarts
+ *                             (created at start-up if its parent exists);
+ *                             unset: state is not kept
  *
  *   [NAME]                    one device instance; NAME is used in logs
  *   type     = ns16550 | ...  a registered device type

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <ev.h>
@@ -285,11 +286,23 @@ static int check_vcpus(struct dmd *d, unsigned *nr)
     return 0;
 }
 
+/* The config accepted a state_dir that does not exist yet if its parent
+ * does (systemd's StateDirectory= makes only /var/lib/dmd): create it. */
+static int make_state_dir(const char *dir)
+{
+    if (dir == NULL || mkdir(dir, 0750) == 0 || errno == EEXIST)
+        return 0;
+    log_err("cannot create the state directory %s: %s", dir, strerror(errno));
+    return -1;
+}
+
 /* The start-up ladder.  On failure the caller runs teardown(). */
 static int start(struct dmd *d)
 {
     unsigned nr_vcpus;
 
+    if (make_state_dir(d->cfg.state_dir) < 0)
+        return -1;
     if (dmop_open(&d->xen, (domid_t)d->opt->domid) < 0)
         return -1;
     d->xen_open = true;
