@@ -1,17 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 #include "guest.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "domain.h"
 #include "host.h"
+#include "hostcmd.h"
 #include "ioreq.h"
 #include "sim.h"
 
 #define GUEST_STEP_BUDGET 256  /* actions per step before the loop runs again */
 #define GUEST_POLL_MS 20       /* retry interval of host-connect, file-expect */
 #define GUEST_CONNECT_MS 2000
+#define GUEST_OUTPUT_SHOWN 600 /* a host command's output in messages, escaped */
 /* Rep buffers straddle a page boundary, one boundary per vCPU. */
 #define GUEST_REP_BASE 0x100000u
 #define GUEST_REP_STRIDE 0x2000u
@@ -386,6 +390,133 @@ static void guest_host_expect_failed(const struct action *a)
                   eof ? "connection closed" : "not received in time", got);
 }
 
+/* ---- host commands ---- */
+
+/* host-run uses the nameless command; the others name theirs. */
+static const char *guest_hostcmd_key(const struct action *a)
+{
+    return a->kind == ACT_HOST_RUN ? "" : a->name;
+}
+
+/* `host-run "COMMAND"`, `host-spawn NAME`, `host-wait NAME` */
+static void guest_hostcmd_label(const struct action *a, char *buf, size_t len)
+{
+    char cmd[200];
+    if (a->kind != ACT_HOST_RUN) {
+        snprintf(buf, len, "%s %s", a->op, a->name);
+        return;
+    }
+    guest_escape(cmd, sizeof(cmd), a->command, strlen(a->command));
+    snprintf(buf, len, "host-run \"%s\"", cmd);
+}
+
+static void guest_hostcmd_output(const struct action *a, char *buf, size_t cap)
+{
+    size_t len;
+    const char *out = hostcmd_output(guest_hostcmd_key(a), &len);
+    guest_escape(buf, cap, out, len);
+}
+
+static bool guest_hostcmd_start(const struct action *a)
+{
+    char label[256];
+    int rc = hostcmd_start(guest_hostcmd_key(a), a->command);
+    if (rc == 0)
+        return true;
+    guest_hostcmd_label(a, label, sizeof(label));
+    sim_fail_line(a->line, "%s: %s", label,
+                  rc == -EBUSY ? "a command of that name was not waited for yet"
+                               : strerror(-rc));
+    return false;
+}
+
+/* It exited: judge its status and output, then forget it. */
+static void guest_hostcmd_judge(const struct action *a, int status)
+{
+    char label[256], out[GUEST_OUTPUT_SHOWN], want[200], st[64];
+    size_t len;
+    const char *text = hostcmd_output(guest_hostcmd_key(a), &len);
+
+    guest_hostcmd_label(a, label, sizeof(label));
+    guest_hostcmd_output(a, out, sizeof(out));
+    if (WIFSIGNALED(status))
+        snprintf(st, sizeof(st), "killed by signal %d", WTERMSIG(status));
+    else
+        snprintf(st, sizeof(st), "exit status %d", WEXITSTATUS(status));
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        sim_fail_line(a->line, "%s: %s; output \"%s\"", label, st, out);
+    } else if (a->has_text && !memmem(text, len, a->text, a->text_len)) {
+        guest_escape(want, sizeof(want), a->text, a->text_len);
+        sim_fail_line(a->line, "%s: output lacks \"%s\"; output \"%s\"", label, want, out);
+    } else {
+        printf("%s -> %s, \"%s\"\n", label, st, out);
+    }
+    hostcmd_forget(guest_hostcmd_key(a));
+}
+
+/* host-run, host-wait: until it exits or the time is up (then kill it). */
+static bool guest_hostcmd_wait(struct program *pg, const struct action *a, uint64_t now)
+{
+    char label[256], out[GUEST_OUTPUT_SHOWN];
+    int status;
+
+    if (hostcmd_exited(guest_hostcmd_key(a), &status)) {
+        guest_hostcmd_judge(a, status);
+        return true;
+    }
+    if (!guest_timed_out(pg, a, now))
+        return false;
+    guest_hostcmd_label(a, label, sizeof(label));
+    guest_hostcmd_output(a, out, sizeof(out));
+    sim_fail_line(a->line, "%s: still running after %u ms (killed); output \"%s\"", label,
+                  a->ms, out);
+    hostcmd_forget(guest_hostcmd_key(a));
+    return true;
+}
+
+/* host-spawn with TEXT: until the command has printed it. */
+static bool guest_hostcmd_ready(struct program *pg, const struct action *a, uint64_t now)
+{
+    char want[200], out[GUEST_OUTPUT_SHOWN];
+    size_t len;
+    const char *text = hostcmd_output(a->name, &len);
+    int status;
+    bool exited;
+
+    guest_escape(want, sizeof(want), a->text, a->text_len);
+    if (memmem(text, len, a->text, a->text_len)) {
+        printf("host-spawn %s -> \"%s\"\n", a->name, want);
+        return true;
+    }
+    exited = hostcmd_exited(a->name, &status);
+    if (!exited && !guest_timed_out(pg, a, now))
+        return false;
+    guest_hostcmd_output(a, out, sizeof(out));
+    sim_fail_line(a->line, "host-spawn %s: \"%s\" not printed %s; output \"%s\"", a->name,
+                  want, exited ? "before the command exited" : "in time", out);
+    return true;
+}
+
+static bool guest_hostcmd_action(struct program *pg, const struct action *a, uint64_t now)
+{
+    switch (a->kind) {
+    case ACT_HOST_RUN:
+        if (!pg->started && !guest_hostcmd_start(a))
+            return true;
+        return guest_hostcmd_wait(pg, a, now);
+    case ACT_HOST_SPAWN:
+        if (!pg->started && !guest_hostcmd_start(a))
+            return true;
+        return !a->has_text || guest_hostcmd_ready(pg, a, now);
+    default: /* ACT_HOST_WAIT */
+        if (hostcmd_known(a->name))
+            return guest_hostcmd_wait(pg, a, now);
+        sim_fail_line(a->line, "host-wait %s: no such command (it did not start, or was "
+                      "waited for already)", a->name);
+        return true;
+    }
+}
+
 /* true when the action is over; false to try again later. */
 static bool guest_wait_action(struct program *pg, const struct action *a, uint64_t now)
 {
@@ -433,6 +564,10 @@ static bool guest_wait_action(struct program *pg, const struct action *a, uint64
         sim_fail_line(a->line, "file-expect %s: text not found within %u ms",
                       a->path, a->ms);
         return true;
+    case ACT_HOST_RUN:
+    case ACT_HOST_SPAWN:
+    case ACT_HOST_WAIT:
+        return guest_hostcmd_action(pg, a, now);
     default:
         return true;
     }
@@ -560,7 +695,8 @@ static uint64_t guest_program_deadline(const struct program *pg, uint64_t now)
     if (!pg->active || pg->pc >= pg->n || !pg->started)
         return UINT64_MAX;
     enum action_kind kind = pg->a[pg->pc].kind;
-    if (kind == ACT_HOST_CONNECT || kind == ACT_FILE_EXPECT)
+    if (kind == ACT_HOST_CONNECT || kind == ACT_FILE_EXPECT || kind == ACT_HOST_RUN ||
+        kind == ACT_HOST_SPAWN || kind == ACT_HOST_WAIT)
         return now + GUEST_POLL_MS < pg->until ? now + GUEST_POLL_MS : pg->until;
     return pg->until;
 }

@@ -30,6 +30,7 @@
 #include "domain.h"
 #include "guest.h"
 #include "host.h"
+#include "hostcmd.h"
 #include "ioreq.h"
 #include "loop.h"
 #include "script.h"
@@ -261,6 +262,16 @@ static void run_cleanup(struct run *r)
     }
 }
 
+/* Every host-spawn needs its host-wait: a result nobody checked is no test. */
+static void run_unwaited(const char *name, bool running)
+{
+    if (name[0] == '\0')
+        sim_fail("host-run: still running when the run ended (killed)");
+    else
+        sim_fail("host-spawn %s: never waited for (host-wait)%s", name,
+                 running ? "; killed" : "");
+}
+
 /* ---- phases ---- */
 
 /* SIGTERM, or for a destroyed domain nothing: dmd must see it go. */
@@ -367,6 +378,7 @@ static void run_loop(struct run *r)
         loop_begin(&l);
         control_poll(&l);
         host_poll(&l);
+        hostcmd_poll(&l);
         loop_add(&l, r->notify_fd, POLLIN, run_notified, r);
         loop_add(&l, r->pidfd, POLLIN, run_exited, r);
         loop_until(&l, r->deadline);
@@ -412,6 +424,7 @@ int main(int argc, char **argv)
 
     control_drain();
     host_close_all();
+    hostcmd_forget_all(run_unwaited);
     calls_report();
     if (ioreq_lose_unused())
         sim_fail_line(ioreq_lose_unused(), "lose-notify: no synchronous request followed");

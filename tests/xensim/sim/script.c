@@ -14,6 +14,8 @@
 #define SCRIPT_MAX_HOSTS 16
 #define SCRIPT_MAX_TEXT 4096   /* outsb / insb: one page at most */
 #define SCRIPT_MAX_MS 3600000u
+#define SCRIPT_MAX_SPAWNS 8
+#define SCRIPT_HOSTCMD_MS 5000 /* host-run, host-spawn, host-wait */
 
 struct token {
     char *s;
@@ -42,6 +44,8 @@ struct parser {
     unsigned depth;
     const char *hosts[SCRIPT_MAX_HOSTS];
     unsigned nhosts;
+    const char *spawns[SCRIPT_MAX_SPAWNS]; /* host-spawn names */
+    unsigned nspawns;
     unsigned destroy_line; /* of destroy-domain, which ends the script */
 };
 
@@ -640,6 +644,77 @@ static int parse_file_expect(struct parser *p, struct action *a)
     return script_ms(p, 3, 2000, &a->ms);
 }
 
+/* A command line for /bin/sh -c: a non-empty string without NUL bytes. */
+static int script_command(struct parser *p, unsigned i, struct action *a)
+{
+    const struct token *t = &p->tok[i];
+    if (!t->quoted || t->len == 0 || strlen(t->s) != t->len)
+        return script_error(p, "%s: the command must be a non-empty \"string\"",
+                            p->tok[0].s);
+    a->command = script_strdup(p, i);
+    return a->command ? 0 : -1;
+}
+
+/* ["TEXT"] [MS] from token i to the end of the line. */
+static int script_text_ms(struct parser *p, unsigned i, struct action *a, const char *usage)
+{
+    if (i < p->ntok && p->tok[i].quoted) {
+        if (script_text(p, i, a) < 0)
+            return -1;
+        i++;
+    }
+    if (i + 1 < p->ntok)
+        return script_error(p, "usage: %s", usage);
+    return script_ms(p, i, SCRIPT_HOSTCMD_MS, &a->ms);
+}
+
+static int script_spawn_name(struct parser *p, struct action *a, bool define)
+{
+    const char *name = p->tok[1].s;
+    bool known = false;
+    if (p->tok[1].quoted)
+        return script_error(p, "%s: NAME is a word, not a \"string\"", p->tok[0].s);
+    for (unsigned i = 0; i < p->nspawns; i++)
+        known = known || strcmp(p->spawns[i], name) == 0;
+    if (!known && !define)
+        return script_error(p, "%s: no host-spawn %s before this line", p->tok[0].s, name);
+    if (!known && p->nspawns == SCRIPT_MAX_SPAWNS)
+        return script_error(p, "more than %d host-spawn names", SCRIPT_MAX_SPAWNS);
+    a->name = script_strdup(p, 1);
+    if (!a->name)
+        return -1;
+    if (!known)
+        p->spawns[p->nspawns++] = a->name;
+    return 0;
+}
+
+static int parse_host_run(struct parser *p, struct action *a)
+{
+    static const char usage[] = "host-run \"COMMAND\" [\"TEXT\"] [MS]";
+    if (script_args(p, 1, 3, usage) < 0 || script_command(p, 1, a) < 0)
+        return -1;
+    return script_text_ms(p, 2, a, usage);
+}
+
+static int parse_host_spawn(struct parser *p, struct action *a)
+{
+    static const char usage[] = "host-spawn NAME \"COMMAND\" [\"TEXT\" [MS]]";
+    if (script_args(p, 2, 4, usage) < 0 || script_spawn_name(p, a, true) < 0 ||
+        script_command(p, 2, a) < 0 || script_text_ms(p, 3, a, usage) < 0)
+        return -1;
+    if (!a->has_text && p->ntok == 4)
+        return script_error(p, "usage: %s", usage);
+    return 0;
+}
+
+static int parse_host_wait(struct parser *p, struct action *a)
+{
+    static const char usage[] = "host-wait NAME [\"TEXT\"] [MS]";
+    if (script_args(p, 1, 3, usage) < 0 || script_spawn_name(p, a, false) < 0)
+        return -1;
+    return script_text_ms(p, 2, a, usage);
+}
+
 static int parse_repeat(struct parser *p, struct action *a)
 {
     if (script_args(p, 1, 1, "repeat N") < 0 ||
@@ -726,6 +801,9 @@ static const struct command {
     { "host-expect", ACT_HOST_EXPECT, 0, parse_host_expect },
     { "host-close", ACT_HOST_CLOSE, 0, parse_host_close },
     { "file-expect", ACT_FILE_EXPECT, 0, parse_file_expect },
+    { "host-run", ACT_HOST_RUN, 0, parse_host_run },
+    { "host-spawn", ACT_HOST_SPAWN, 0, parse_host_spawn },
+    { "host-wait", ACT_HOST_WAIT, 0, parse_host_wait },
     { "echo", ACT_ECHO, 0, parse_echo },
     { "repeat", ACT_REPEAT, 0, parse_repeat },
     { "end", ACT_END, 0, parse_end },
@@ -743,6 +821,7 @@ static void script_free_action(struct action *a)
     free(a->text);
     free(a->name);
     free(a->path);
+    free(a->command);
 }
 
 static int script_append(struct parser *p, const struct action *a)

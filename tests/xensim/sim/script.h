@@ -36,6 +36,9 @@ enum action_kind {
     ACT_HOST_EXPECT,  /* name, text, ms */
     ACT_HOST_CLOSE,   /* name */
     ACT_FILE_EXPECT,  /* path, text, ms */
+    ACT_HOST_RUN,     /* command, text (opt.), ms */
+    ACT_HOST_SPAWN,   /* name, command, text (opt.), ms */
+    ACT_HOST_WAIT,    /* name, text (opt.), ms */
     ACT_ECHO,         /* text */
     ACT_REPEAT,       /* value = count, jump = index after the matching end */
     ACT_END,          /* jump = index of the matching repeat */
@@ -66,6 +69,7 @@ struct action {
     bool has_text;
     char *name;
     char *path;
+    char *command;        /* host-run, host-spawn: for /bin/sh -c */
     unsigned ms;
     size_t jump;
     ioreq_t raw;          /* ACT_RAW */

@@ -1,0 +1,2 @@
+host-spawn a "true"
+host-wait b
