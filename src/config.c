@@ -639,6 +639,8 @@ static const char *type_table_problem(const struct device_type *type)
         return "declares more keys than DEV_MAX_PARAMS";
     if (type->window_size == NULL)
         return "has no window_size()";
+    if ((type->attach & DEVICE_ATTACH(ATTACH_PCI)) && type->pci == NULL)
+        return "accepts pci but has no PCI identity";
     return NULL;
 }
 
@@ -758,6 +760,20 @@ static void allowed_attach_list(const struct device_type *type, char *buf, size_
             list_add(buf, len, attach_keys[kind]);
 }
 
+/* A device with no PCI ids of its own needs them from the config. */
+static void check_pci_identity(struct loader *ld, const struct dev_config *dc)
+{
+    const struct device_pci_id *id = dc->type->pci;
+
+    if (id == NULL || id->vendor != 0 || !(dc->type->attach & DEVICE_ATTACH(ATTACH_PCI)))
+        return;
+    if (!dc->pci_id.set[PCI_ID_VENDOR] || !dc->pci_id.set[PCI_ID_DEVICE])
+        cfg_error(ld, dc->attach.line,
+                  "[%s] `pci`: device type %s has no PCI vendor and device id of its own; "
+                  "set pci_vendor and pci_device to the ids the guest's driver matches",
+                  dc->name, dc->type->name);
+}
+
 static void check_attach(struct loader *ld, const struct ini_section *sec,
                          const struct dev_config *dc)
 {
@@ -773,8 +789,10 @@ static void check_attach(struct loader *ld, const struct ini_section *sec,
         cfg_error(ld, dc->attach.line,
                   "[%s] `%s`: device type %s cannot be attached that way; it accepts: %s",
                   sec->name, attach_keys[dc->attach.kind], dc->type->name, allowed);
-    if (dc->attach.kind == ATTACH_PCI)
+    if (dc->attach.kind == ATTACH_PCI) {
+        check_pci_identity(ld, dc);
         return;
+    }
     for (int f = 0; f < PCI_ID_FIELDS; f++) {
         const struct ini_entry *e = find_entry(sec, pci_id_keys[f].key);
 

@@ -40,7 +40,9 @@ struct region_ops {
 enum access_wide { ACCESS_SPLIT, ACCESS_REJECT };
 
 /* What a PCI function wrapping this device reports (attach = pci); the
- * config can override each identity field (pci_vendor = ..., see config.h). */
+ * config can override each identity field (pci_vendor = ..., see config.h).
+ * vendor 0: the device has no PCI ids of its own (no real card to imitate,
+ * so none a guest driver would match): the config must name them. */
 struct device_pci_id {
     uint16_t vendor, device;
     uint32_t class_code; /* class << 16 | subclass << 8 | prog-if */

@@ -64,8 +64,32 @@ static const struct dev_param twin_params[] = {
     { .key = NULL },
 };
 
+static const struct device_pci_id twin_pci = { .vendor = 0x1234, .device = 0x0001 };
+
+/* A device with no PCI ids of its own. */
+static const struct device_pci_id tnoid_pci = { .class_code = 0x088000 };
+
+static const struct device_type tnoid = {
+    .name = "tnoid",
+    .attach = DEVICE_ATTACH(ATTACH_MMIO) | DEVICE_ATTACH(ATTACH_PCI),
+    .params = twin_params,
+    .window_size = twin_window,
+    .max_access = 4,
+    .pci = &tnoid_pci,
+};
+
+/* A device table bug: it accepts pci but says nothing of what it is. */
+static const struct device_type tpcibug = {
+    .name = "tpcibug",
+    .attach = DEVICE_ATTACH(ATTACH_PCI),
+    .params = twin_params,
+    .window_size = twin_window,
+    .max_access = 4,
+};
+
 static const struct device_type twin = {
     .name = "twin",
+    .pci = &twin_pci,
     .attach = DEVICE_ATTACH(ATTACH_PORT) | DEVICE_ATTACH(ATTACH_MMIO) |
               DEVICE_ATTACH(ATTACH_PCI),
     .params = twin_params,
@@ -93,7 +117,8 @@ static const struct device_type tbad = {
     .max_access = 4,
 };
 
-const struct device_type *const device_types[] = { &tuart, &twin, &tbad, NULL };
+const struct device_type *const device_types[] = { &tuart, &twin, &tbad, &tnoid, &tpcibug,
+                                                    NULL };
 
 /* ---- Harness ---- */
 
@@ -769,6 +794,22 @@ static void test_pci_identity_overrides(void **state)
     assert_int_equal(count_level(r, "err"), 3);
 }
 
+static void test_pci_without_own_ids(void **state)
+{
+    struct run *r = *state;
+
+    load(r, "[a]\ntype = tnoid\npci = 00:05.0\npci_vendor = 0x1234\n"
+            "[b]\ntype = tnoid\npci = 00:06.0\npci_vendor = 0x1234\npci_device = 0x2\n"
+            "[c]\ntype = tnoid\nmmio = 0x1000\n"
+            "[d]\ntype = tpcibug\npci = 00:07.0\n");
+    assert_failed(r);
+    assert_true(logged(r, "err", 3, "[a] `pci`: device type tnoid has no PCI vendor and device "
+                                    "id of its own; set pci_vendor and pci_device"));
+    assert_true(logged(r, "err", 14, "[d] device type tpcibug accepts pci but has no PCI "
+                                     "identity: this is a bug in dmd's device table"));
+    assert_int_equal(count_level(r, "err"), 2);
+}
+
 static void test_bad_dmd_values(void **state)
 {
     struct run *r = *state;
@@ -1042,6 +1083,7 @@ int main(void)
         T(test_state_dir),
         T(test_spi_trigger),
         T(test_pci_identity_overrides),
+        T(test_pci_without_own_ids),
         T(test_bad_default_is_reported),
         T(test_zero_size_window),
         T(test_window_wraps),
