@@ -1,8 +1,9 @@
 #!/bin/sh
-# cli.sh DMD CASEDIR: dmd's command line and --check-config, as a user
-# meets them (exit statuses from dmd --help, messages naming FILE:LINE).
+# cli.sh DMD CASEDIR CONFDIR: dmd's command line and --check-config, as a
+# user meets them (exit statuses from dmd --help, messages naming
+# FILE:LINE), and every example configuration in CONFDIR is valid.
 set -u
-dmd=$1 casedir=$2
+dmd=$1 casedir=$2 confdir=$3
 dir=$(mktemp -d "${TMPDIR:-/tmp}/dmd-cli.XXXXXX")
 trap 'rm -rf "$dir"' EXIT
 failed=0
@@ -61,6 +62,12 @@ check broken_irq 1 "$dir/broken.ini:7: [uart0] \`irq\`" \
 check broken_key 1 "$dir/broken.ini:8: [uart0] unknown key \`colour\`" \
     "$dmd" --check-config --config "$dir/broken.ini"
 
+# A device with no PCI ids of its own goes behind PCI only with the ids
+# named in the config.
+printf '[rtc0]\ntype = mc146818\npci = 00:07.0\n' > "$dir/pci_noid.ini"
+check pci_without_ids 1 "$dir/pci_noid.ini:3: [rtc0] \`pci\`: device type mc146818 has no PCI vendor and device id of its own" \
+    "$dmd" --check-config --config "$dir/pci_noid.ini"
+
 # An invalid config stops dmd before any Xen call, also when serving.
 check serve_broken 1 "$dir/broken.ini:7:" "$dmd" --domid 1 --config "$dir/broken.ini"
 # A stdio backend needs the terminal: refused without --foreground.
@@ -71,5 +78,13 @@ check stdio_needs_foreground 1 "a stdio backend needs --foreground" \
 # still returns the child's status, 3.
 check daemon_start_failure 3 "" env -u XENSIM_SOCKET "$dmd" --domid 1 \
     --config "$casedir/uart_probe.ini" --log-target stderr
+
+# The shipped examples stay valid.  Their state_dir (/var/lib/dmd/...) is
+# pointed into the scratch directory, which exists here.
+for example in "$confdir"/*.ini; do
+    name=$(basename "$example" .ini)
+    sed "s|^state_dir = /var/lib/dmd/|state_dir = $dir/|" "$example" > "$dir/$name.ini"
+    check "example_$name" 0 "valid:" "$dmd" --check-config --config "$dir/$name.ini"
+done
 
 exit $failed
