@@ -342,6 +342,7 @@ int domain_set_isa_irq(uint64_t irq, uint64_t level)
         return -EOPNOTSUPP;
     if (irq > 15 || level > 1)
         return -EINVAL;
+    domain.isa_edges[irq] += level && !domain.isa[irq];
     domain.isa[irq] = (uint8_t)level;
     return 0;
 }
@@ -352,6 +353,7 @@ int domain_set_spi(uint64_t irq, uint64_t level)
         return -EOPNOTSUPP;
     if (irq < 32 || irq >= DOMAIN_NR_SPIS || level > 1)
         return -EINVAL;
+    domain.spi_edges[irq] += level && !domain.spi[irq];
     domain.spi[irq] = (uint8_t)level;
     return 0;
 }

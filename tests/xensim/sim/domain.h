@@ -63,6 +63,10 @@ struct domain {
     struct server server[DOMAIN_MAX_SERVERS];
     uint8_t isa[16];
     uint8_t spi[DOMAIN_NR_SPIS];
+    /* Rising edges each line has seen: an edge-triggered SPI that dmd
+     * pulses shows here though its level is back at 0. */
+    unsigned isa_edges[16];
+    unsigned spi_edges[DOMAIN_NR_SPIS];
     uint8_t intx[32][4]; /* bus 0 devices, pins A-D */
     uint8_t link_route[4];
     unsigned msi_count;

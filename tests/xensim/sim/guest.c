@@ -164,6 +164,13 @@ static void guest_report_irq(const struct action *a)
         guest_result(a, "msi-count", domain.msi_count, 0);
         return;
     }
+    if (a->kind == ACT_IRQ_EDGES) {
+        bool isa = a->irq == IRQ_ISA;
+        snprintf(what, sizeof(what), "irq-edges %s %llu", isa ? "isa" : "spi",
+                 (unsigned long long)a->addr);
+        guest_result(a, what, isa ? domain.isa_edges[a->addr] : domain.spi_edges[a->addr], 0);
+        return;
+    }
     if (a->kind == ACT_DIRTY_COUNT) {
         guest_result(a, "dirty-count", domain.modified_pages, 0);
         return;
@@ -585,6 +592,7 @@ static void guest_run_action(struct program *pg, const struct action *a)
         ioreq_timeoffset(a->value);
         break;
     case ACT_IRQ:
+    case ACT_IRQ_EDGES:
     case ACT_MSI_COUNT:
     case ACT_DIRTY_COUNT:
         guest_report_irq(a);

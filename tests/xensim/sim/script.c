@@ -526,6 +526,13 @@ static int parse_irq(struct parser *p, struct action *a)
     return script_expect(p, 3, &a->expect);
 }
 
+static int parse_irq_edges(struct parser *p, struct action *a)
+{
+    if (script_args(p, 2, 6, "irq-edges isa|spi N [EXPECT]") < 0 || script_line(p, a) < 0)
+        return -1;
+    return script_expect(p, 3, &a->expect);
+}
+
 static int parse_msi_count(struct parser *p, struct action *a)
 {
     if (script_x86(p, "MSI") < 0 || script_args(p, 0, 4, "msi-count [EXPECT]") < 0)
@@ -790,6 +797,7 @@ static const struct command {
     { "invalidate", ACT_INVALIDATE, 0, parse_invalidate },
     { "timeoffset", ACT_TIMEOFFSET, 0, parse_timeoffset },
     { "irq", ACT_IRQ, 0, parse_irq },
+    { "irq-edges", ACT_IRQ_EDGES, 0, parse_irq_edges },
     { "msi-count", ACT_MSI_COUNT, 0, parse_msi_count },
     { "dirty-count", ACT_DIRTY_COUNT, 0, parse_dirty_count },
     { "lose-notify", ACT_LOSE_NOTIFY, 0, parse_lose_notify },

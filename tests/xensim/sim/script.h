@@ -25,6 +25,7 @@ enum action_kind {
     ACT_INVALIDATE,
     ACT_TIMEOFFSET,   /* value */
     ACT_IRQ,          /* irq, addr = line or PCI device */
+    ACT_IRQ_EDGES,    /* irq, addr = line */
     ACT_MSI_COUNT,
     ACT_DIRTY_COUNT,
     ACT_LOSE_NOTIFY,
