@@ -53,7 +53,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
-#include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -62,6 +61,7 @@
 #include <systemd/sd-journal.h>
 
 #include "../log.h"
+#include "unix_listen.h"
 
 #define CHARDEV_OUTBUF 4096
 #define CHARDEV_READ_CHUNK 256
@@ -546,48 +546,18 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
     set_carrier(chr, true);
 }
 
-/* Replace a socket left by an earlier run; refuse to touch anything else. */
-static int socket_remove_stale(struct chardev *chr, const char *path)
-{
-    struct stat st;
-
-    if (lstat(path, &st) < 0)
-        return errno == ENOENT ? 0 : open_failed(chr, "cannot stat", path);
-    if (!S_ISSOCK(st.st_mode)) {
-        log_dev(LOG_ERR, chr->owner, "socket backend: %s exists and is not a socket; "
-                "not replacing it", path);
-        return -EEXIST;
-    }
-    if (unlink(path) < 0)
-        return open_failed(chr, "cannot remove the stale socket", path);
-    return 0;
-}
-
 static int socket_open(struct chardev *chr, const char *path)
 {
-    struct sockaddr_un sa = { .sun_family = AF_UNIX };
-    mode_t old_umask;
-    int rc;
+    int fd = unix_listen(path, 1, chr->owner, "socket backend", &chr->path_st);
 
-    if (strlen(path) >= sizeof(sa.sun_path)) {
-        errno = ENAMETOOLONG;
-        return open_failed(chr, "cannot use", path);
-    }
-    memcpy(sa.sun_path, path, strlen(path) + 1);
-    rc = socket_remove_stale(chr, path);
-    if (rc < 0)
-        return rc;
-    chr->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (chr->fd < 0)
-        return open_failed(chr, "cannot create a socket for", path);
-    old_umask = umask(0117); /* the socket file is created 0660 */
-    rc = bind(chr->fd, (const struct sockaddr *)&sa, sizeof(sa));
-    umask(old_umask);
-    if (rc < 0)
-        return open_failed(chr, "cannot bind", path);
+    if (fd < 0)
+        return fd;
+    chr->fd = fd;
     chr->path = strdup(path);
-    if (chr->path == NULL || lstat(path, &chr->path_st) < 0 || listen(chr->fd, 1) < 0)
-        return open_failed(chr, "cannot listen on", path);
+    if (chr->path == NULL) {
+        unix_listen_remove(path, &chr->path_st);
+        return -ENOMEM;
+    }
     ev_io_init(&chr->accept_watcher, on_accept, chr->fd, EV_READ);
     ev_timer_init(&chr->accept_retry, on_accept_retry, 1.0, 0.0);
     chr->accept_watcher.data = chr->accept_retry.data = chr;
@@ -599,13 +569,9 @@ static int socket_open(struct chardev *chr, const char *path)
 /* Remove the socket file only if it is still the one we bound. */
 static void socket_close(struct chardev *chr)
 {
-    struct stat st;
-
     ev_io_stop(chr->loop, &chr->accept_watcher);
     ev_timer_stop(chr->loop, &chr->accept_retry);
-    if (chr->path != NULL && lstat(chr->path, &st) == 0 && st.st_dev == chr->path_st.st_dev &&
-        st.st_ino == chr->path_st.st_ino)
-        unlink(chr->path);
+    unix_listen_remove(chr->path, &chr->path_st);
 }
 
 /* ---- pty ---------------------------------------------------------------- */

@@ -32,12 +32,12 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <ev.h>
 
 #include "../log.h"
+#include "unix_listen.h"
 
 #define GPIO_SOCKET_READ_CHUNK 512
 #define GPIO_SOCKET_BACKLOG 16
@@ -406,61 +406,6 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
                 c->id);
 }
 
-static int open_failed(struct gpio_socket *s, const char *what, const char *path)
-{
-    int err = errno != 0 ? errno : EIO;
-
-    log_dev(LOG_ERR, s->owner, "gpio socket: %s %s: %s", what, path, strerror(err));
-    return -err;
-}
-
-/* Replace a socket left by an earlier run; refuse to touch anything else. */
-static int remove_stale(struct gpio_socket *s, const char *path)
-{
-    struct stat st;
-
-    if (lstat(path, &st) < 0)
-        return errno == ENOENT ? 0 : open_failed(s, "cannot stat", path);
-    if (!S_ISSOCK(st.st_mode)) {
-        log_dev(LOG_ERR, s->owner, "gpio socket: %s exists and is not a socket; not replacing it",
-                path);
-        return -EEXIST;
-    }
-    if (unlink(path) < 0)
-        return open_failed(s, "cannot remove the stale socket", path);
-    log_dev(LOG_NOTICE, s->owner, "gpio socket: replaced the stale socket %s", path);
-    return 0;
-}
-
-static int listen_on(struct gpio_socket *s, const char *path)
-{
-    struct sockaddr_un sa = { .sun_family = AF_UNIX };
-    mode_t old_umask;
-    int rc;
-
-    if (strlen(path) >= sizeof(sa.sun_path)) {
-        errno = ENAMETOOLONG;
-        return open_failed(s, "cannot use", path);
-    }
-    memcpy(sa.sun_path, path, strlen(path) + 1);
-    rc = remove_stale(s, path);
-    if (rc < 0)
-        return rc;
-    s->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (s->fd < 0)
-        return open_failed(s, "cannot create a socket for", path);
-    old_umask = umask(0117); /* the socket file is created 0660 */
-    rc = bind(s->fd, (const struct sockaddr *)&sa, sizeof(sa));
-    umask(old_umask);
-    if (rc < 0)
-        return open_failed(s, "cannot bind", path);
-    s->path = strdup(path);
-    if (s->path == NULL || lstat(path, &s->path_st) < 0 ||
-        listen(s->fd, GPIO_SOCKET_BACKLOG) < 0)
-        return open_failed(s, "cannot listen on", path);
-    return 0;
-}
-
 int gpio_socket_open(struct gpio_socket **out, struct ev_loop *loop, const char *path,
                      const char *owner, const struct gpio_socket_lines *lines)
 {
@@ -476,12 +421,19 @@ int gpio_socket_open(struct gpio_socket **out, struct ev_loop *loop, const char 
     s->lines = *lines;
     s->fd = -1;
     s->owner = strdup(owner != NULL ? owner : "?");
-    errno = 0;
-    rc = s->owner != NULL ? listen_on(s, path) : -ENOMEM;
+    s->path = strdup(path);
+    if (s->owner == NULL || s->path == NULL) {
+        gpio_socket_close(s);
+        return -ENOMEM;
+    }
+    rc = unix_listen(path, GPIO_SOCKET_BACKLOG, s->owner, "gpio socket", &s->path_st);
     if (rc < 0) {
+        free(s->path);
+        s->path = NULL; /* nothing of ours to remove */
         gpio_socket_close(s);
         return rc;
     }
+    s->fd = rc;
     ev_io_init(&s->accept_watcher, on_accept, s->fd, EV_READ);
     ev_timer_init(&s->accept_retry, on_accept_retry, GPIO_SOCKET_ACCEPT_RETRY_S, 0.0);
     s->accept_watcher.data = s->accept_retry.data = s;
@@ -505,8 +457,6 @@ void gpio_socket_changed(struct gpio_socket *sock, unsigned line, bool level, bo
 
 void gpio_socket_close(struct gpio_socket *sock)
 {
-    struct stat st;
-
     if (sock == NULL)
         return;
     for (struct gpio_client *c = sock->clients; c != NULL; c = c->next)
@@ -516,11 +466,7 @@ void gpio_socket_close(struct gpio_socket *sock)
     ev_timer_stop(sock->loop, &sock->accept_retry);
     if (sock->fd >= 0)
         close(sock->fd);
-    /* Remove the file only if it is still ours: another dmd may have
-     * replaced it since. */
-    if (sock->path != NULL && lstat(sock->path, &st) == 0 &&
-        st.st_dev == sock->path_st.st_dev && st.st_ino == sock->path_st.st_ino)
-        unlink(sock->path);
+    unix_listen_remove(sock->path, &sock->path_st);
     free(sock->path);
     free(sock->owner);
     free(sock);
