@@ -25,7 +25,7 @@
 static char calls[CALLS_MAX][48];
 static unsigned ncalls;
 
-static void record(const char *fmt, ...)
+__attribute__((format(printf, 1, 2))) static void record(const char *fmt, ...)
 {
     va_list ap;
 
