@@ -29,6 +29,9 @@
 #define PENDING_FAILURES_MAX 100
 
 static struct log_ratelimit rl_unknown, rl_port, rl_ring, rl_recovered;
+/* A guest rewriting its RTC in a loop (TIMEOFFSET) or ballooning
+ * (INVALIDATE) sends these as fast as it likes. */
+static struct log_ratelimit rl_timeoffset, rl_invalidate;
 
 static void handle_request(struct ioreq_loop *l, ioreq_t *req, int vcpu)
 {
@@ -43,11 +46,11 @@ static void handle_request(struct ioreq_loop *l, ioreq_t *req, int vcpu)
     case IOREQ_TYPE_INVALIDATE:
         /* Guest RAM is mapped per request and released at its end, so
          * there is no mapcache to invalidate: answering is all Xen needs. */
-        log_emit(LOG_DEBUG, &f, "mapcache invalidate (nothing cached)");
+        log_limited(&rl_invalidate, LOG_DEBUG, &f, "mapcache invalidate (nothing cached)");
         break;
     case IOREQ_TYPE_TIMEOFFSET:
-        log_emit(LOG_INFO, &f, "guest changed its RTC offset: %lld s",
-                 (long long)(int64_t)req->data);
+        log_limited(&rl_timeoffset, LOG_INFO, &f, "guest changed its RTC offset: %lld s",
+                    (long long)(int64_t)req->data);
         devices_timeoffset(l->devices, (int64_t)req->data);
         break;
     default:
