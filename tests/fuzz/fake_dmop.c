@@ -188,6 +188,11 @@ int dmop_set_pci_intx_level(struct dmop *x, uint8_t bus, uint8_t dev, uint8_t pi
     return 0;
 }
 
+bool fake_dmop_intx_level(uint8_t bus, uint8_t dev, uint8_t pin)
+{
+    return dev < 32 && pin < 4 && fake.intx[bus][dev][pin];
+}
+
 int dmop_inject_msi(struct dmop *x, uint64_t addr, uint32_t data, const char *owner)
 {
     (void)x;

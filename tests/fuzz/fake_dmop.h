@@ -16,6 +16,9 @@
 #ifndef DMD_FUZZ_FAKE_DMOP_H
 #define DMD_FUZZ_FAKE_DMOP_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #include "iospace.h"
 
 /* Forget everything; the fail_map_at'th range map from now on (1-based)
@@ -27,5 +30,8 @@ void fake_dmop_check_routing(const struct iospace *sp);
 
 /* After devices_destroy(): nothing mapped, nothing routed, all lines low. */
 void fake_dmop_check_idle(const struct iospace *sp);
+
+/* The level Xen was last given for a PCI INTx line (pin 0 = INTA). */
+bool fake_dmop_intx_level(uint8_t bus, uint8_t dev, uint8_t pin);
 
 #endif

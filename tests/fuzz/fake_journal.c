@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * sd_journal_sendv() for the fuzz targets (see fake_journal.h): checks the
- * entry is one log.c means to send, counts it, drops it.
+ * entry is one log.c means to send, counts it by kind, drops it.
  */
 #include "fake_journal.h"
 
+#include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/uio.h>
 
@@ -14,17 +16,105 @@
 #include "fuzz_check.h"
 
 #define MESSAGE_FIELD "MESSAGE="
+#define DEVICE_FIELD "DMD_DEVICE="
 
-static unsigned entries;
+/* Kinds beyond this many are only in the total: a run that logs that
+ * many different things is caught by the total anyway. */
+#define MAX_KINDS 64
+#define KIND_LEN 160
+
+struct kind {
+    char key[KIND_LEN]; /* "DEVICE|message with # for each number" */
+    char example[KIND_LEN];
+    unsigned count;
+};
+
+static unsigned entries, nkinds;
+static struct kind kinds[MAX_KINDS];
 
 void fake_journal_reset(void)
 {
     entries = 0;
+    nkinds = 0;
 }
 
 unsigned fake_journal_entries(void)
 {
     return entries;
+}
+
+unsigned fake_journal_most_of_a_kind(const char **example)
+{
+    unsigned most = 0;
+
+    *example = "";
+    for (unsigned i = 0; i < nkinds; i++) {
+        if (kinds[i].count > most) {
+            most = kinds[i].count;
+            *example = kinds[i].example;
+        }
+    }
+    return most;
+}
+
+static bool is_hex(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') ||
+           c == 'x';
+}
+
+/* Append `text` to `out`, each number (decimal, or hex starting with a
+ * digit: 0x1f, 3600, 12:00:00 gives #:#:#) replaced by '#'. */
+static void append_blanked(char *out, size_t *n, const char *text, size_t len)
+{
+    for (size_t i = 0; i < len && *n + 1 < KIND_LEN;) {
+        if (text[i] >= '0' && text[i] <= '9') {
+            while (i < len && is_hex(text[i]))
+                i++;
+            out[(*n)++] = '#';
+        } else {
+            out[(*n)++] = text[i++];
+        }
+    }
+    out[*n] = '\0';
+}
+
+static const struct iovec *field(const struct iovec *iov, int n, const char *name)
+{
+    size_t len = strlen(name);
+
+    for (int i = 0; i < n; i++)
+        if (iov[i].iov_len >= len && memcmp(iov[i].iov_base, name, len) == 0)
+            return &iov[i];
+    return NULL;
+}
+
+static void count_kind(const struct iovec *iov, int n)
+{
+    const struct iovec *msg = &iov[0], *dev = field(iov, n, DEVICE_FIELD);
+    size_t mlen = strlen(MESSAGE_FIELD), dlen = strlen(DEVICE_FIELD);
+    char key[KIND_LEN];
+    size_t used = 0;
+    unsigned i;
+
+    if (dev != NULL)
+        append_blanked(key, &used, (const char *)dev->iov_base + dlen, dev->iov_len - dlen);
+    append_blanked(key, &used, "|", 1);
+    append_blanked(key, &used, (const char *)msg->iov_base + mlen, msg->iov_len - mlen);
+    for (i = 0; i < nkinds && strcmp(kinds[i].key, key) != 0; i++)
+        continue;
+    if (i == nkinds) {
+        if (nkinds == MAX_KINDS)
+            return;
+        nkinds++;
+        memcpy(kinds[i].key, key, used + 1);
+        snprintf(kinds[i].example, KIND_LEN, "%.*s: %.*s",
+                 dev != NULL ? (int)(dev->iov_len - dlen) : 1,
+                 dev != NULL ? (const char *)dev->iov_base + dlen : "-",
+                 (int)(msg->iov_len - mlen), (const char *)msg->iov_base + mlen);
+        kinds[i].count = 0;
+    }
+    kinds[i].count++;
 }
 
 int sd_journal_sendv(const struct iovec *iov, int n)
@@ -36,5 +126,6 @@ int sd_journal_sendv(const struct iovec *iov, int n)
         FUZZ_CHECK(memchr(iov[i].iov_base, '=', iov[i].iov_len) != NULL,
                    "journal field %d is not FIELD=value", i);
     entries++;
+    count_kind(iov, n);
     return 0;
 }

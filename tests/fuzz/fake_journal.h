@@ -5,6 +5,12 @@
  * replaces libsystemd's.  Every message is then formatted as in
  * production (that code runs too) and counted instead of sent, which lets
  * a target check that a guest cannot make dmd log without bound.
+ *
+ * Besides the total, entries are counted per kind: the device they name
+ * (DMD_DEVICE) and the message with its numbers blanked out, so "BAR0 at
+ * port 0xc000 not claimed" and "... 0xc100 ..." are one kind.  A message
+ * logged without a rate limit shows up as one kind with many entries long
+ * before the total gets suspicious.
  */
 #ifndef DMD_FUZZ_FAKE_JOURNAL_H
 #define DMD_FUZZ_FAKE_JOURNAL_H
@@ -12,5 +18,8 @@
 void fake_journal_reset(void);
 /* Entries sent since the last reset. */
 unsigned fake_journal_entries(void);
+/* The most entries of one kind since the last reset, and one of them
+ * (device, then message) in *example ("" when there were none). */
+unsigned fake_journal_most_of_a_kind(const char **example);
 
 #endif

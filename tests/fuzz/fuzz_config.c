@@ -9,8 +9,11 @@
  * every rule config.h and DESIGN.md promise is checked before Xen is
  * called: one attach point each, of a kind the type accepts; windows that
  * neither wrap, pass port 0xffff nor overlap; at most 256 ranges per kind;
- * interrupt lines that exist on the architecture; parameters within their
- * declared ranges.  A config that breaks one would reach Xen or a device.
+ * interrupt lines that exist on the architecture (:edge only on an SPI);
+ * PCI identity overrides only behind PCI, within their fields' widths,
+ * with vendor and device ids for a type that has none; an absolute
+ * state_dir; parameters within their declared ranges.  A config that
+ * breaks one would reach Xen or a device.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -88,9 +91,37 @@ static void check_irq(const struct dmd_config *cfg, const struct dev_config *dc)
                        dc->attach.kind == ATTACH_PCI,
                    "[%s] intx/msi without pci", dc->name);
     }
+    FUZZ_CHECK(!irq->edge || irq->kind == IRQ_SPI, "[%s] :edge on irq kind %d", dc->name,
+               irq->kind);
     FUZZ_CHECK(irq->kind != IRQ_ISA || irq->num <= 15, "[%s] isa:%u", dc->name, irq->num);
     FUZZ_CHECK(irq->kind != IRQ_SPI || (irq->num >= 32 && irq->num <= 1019), "[%s] spi:%u",
                dc->name, irq->num);
+}
+
+/* pci_vendor = ... and the rest: only behind PCI, within the field's width,
+ * and vendor and device named when the type has no ids of its own. */
+static void check_pci_id(const struct dev_config *dc)
+{
+    static const uint32_t max[PCI_ID_FIELDS] = {
+        [PCI_ID_VENDOR] = 0xfffe, /* 0xffff reads as "no device" */
+        [PCI_ID_DEVICE] = 0xffff, [PCI_ID_CLASS] = 0xffffff, [PCI_ID_REVISION] = 0xff,
+        [PCI_ID_SUBSYSTEM_VENDOR] = 0xffff, [PCI_ID_SUBSYSTEM] = 0xffff,
+    };
+    const struct pci_id_override *o = &dc->pci_id;
+
+    for (int f = 0; f < PCI_ID_FIELDS; f++) {
+        FUZZ_CHECK(!o->set[f] || dc->attach.kind == ATTACH_PCI,
+                   "[%s] PCI identity field %d without pci", dc->name, f);
+        FUZZ_CHECK(!o->set[f] || o->value[f] <= max[f], "[%s] PCI identity field %d = %#x",
+                   dc->name, f, o->value[f]);
+    }
+    if (dc->attach.kind != ATTACH_PCI)
+        return;
+    FUZZ_CHECK(dc->type->pci != NULL, "[%s] behind PCI, but type %s has no PCI identity",
+               dc->name, dc->type->name);
+    FUZZ_CHECK(dc->type->pci->vendor != 0 ||
+                   (o->set[PCI_ID_VENDOR] && o->set[PCI_ID_DEVICE]),
+               "[%s] behind PCI without a vendor and device id", dc->name);
 }
 
 /* [first, last] of a device's window; for PCI the SBDF. */
@@ -129,6 +160,7 @@ static void check_device(const struct dmd_config *cfg, const struct dev_config *
                                                  dc->attach.pci.fn < 8),
                "[%s] PCI address", dc->name);
     check_irq(cfg, dc);
+    check_pci_id(dc);
     for (size_t i = 0; type->params != NULL && type->params[i].key != NULL; i++) {
         FUZZ_CHECK(i < DEV_MAX_PARAMS, "type %s has too many params", type->name);
         check_param(dc, &type->params[i], &dc->params[i]);
@@ -156,6 +188,8 @@ static void check_config(const struct dmd_config *cfg)
     FUZZ_CHECK(cfg->bufioreq == HVM_IOREQSRV_BUFIOREQ_OFF ||
                    (cfg->bufioreq == HVM_IOREQSRV_BUFIOREQ_ATOMIC && cfg->arch == DMD_ARCH_X86),
                "bufioreq %d on %s", cfg->bufioreq, config_arch_name(cfg->arch));
+    FUZZ_CHECK(cfg->state_dir == NULL || cfg->state_dir[0] == '/', "state_dir %s",
+               cfg->state_dir);
     FUZZ_CHECK(cfg->ndevs == 0 || cfg->devs != NULL, "devices missing");
     for (size_t i = 0; i < cfg->ndevs; i++) {
         check_device(cfg, &cfg->devs[i]);

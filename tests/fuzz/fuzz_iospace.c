@@ -3,38 +3,69 @@
  * Fuzz target: the request router with real devices behind it.
  *
  * The devices are built by the real device manager (devices/device.c) from
- * a real config: a 16550 at port 0x3f8, one at MMIO with reg_shift 2, and
- * two PCI functions around a 16550 (INTx and MSI) whose BAR0 the input may
- * program, claim, move and release.  All have the null backend but the
- * MSI function, whose socket backend lets the input play the host too.
- * Only Xen is fake (fake_dmop.c) and guest RAM is a few pages here.  Each
- * input starts from fresh devices, so a reproducer replays alone.
+ * a real config (fuzz_config_format below): 16550s at port 0x3f8, at MMIO
+ * with reg_shift 2, and behind two PCI functions (INTx, and MSI with a
+ * socket backend); an mc146818 at port 0x70 with the extended bank, a
+ * pl031 and a pl061 side by side at MMIO (the pl061 with a GPIO socket),
+ * and a second mc146818 behind a PCI function with MSI and every identity
+ * override.  The input may program, claim, move and release each
+ * function's BAR0.  [dmd] state_dir is a private directory, emptied
+ * before each input.  Only Xen is fake (fake_dmop.c), guest RAM is a few
+ * pages here, and the RTCs read a host clock the input moves.  Each input
+ * starts from fresh devices and the same clock, so a reproducer replays
+ * alone.
  *
- * The input is one byte choosing which range map should fail (to run the
- * device manager's error paths), then ioreq records, each dispatched with
- * iospace_dispatch():
+ * The input is one byte choosing which range map should fail (1-8: one a
+ * device makes when it is created, 9-24: a BAR claim; to run the device
+ * manager's error paths), then records, each an ioreq dispatched with
+ * iospace_dispatch() or an event of the host (below):
  *
  *   op      bits 0-1 type (PIO, COPY, PCI_CONFIG, or 3: a raw type byte
  *           follows), bit 2 dir, bit 3 data_is_ptr, bit 4 df, bits 5-7 size
  *           (1, 2, 4, 8, 1, 2, 4, or 7: a raw 32-bit size follows)
  *   count   one byte; 0xff: a raw 32-bit count follows
- *   target  bits 0-2 where addr points (see request_addr()), bit 7 keeps a
- *           data_is_ptr buffer address raw instead of aiming it at guest RAM
+ *   target  where addr points: bits 0-2, plus 8 if bit 5 is set (see
+ *           request_addr()); bit 3 reaches past a PCI header, bits 3-4
+ *           pick a BAR slot; bit 7 keeps a data_is_ptr buffer address raw
+ *           instead of aiming it at guest RAM
  *   ...     the address bytes the target needs, then data (8 bytes)
  *
- * Raw types from 0xf0 up are not requests but the host at the other end
- * of the MSI function's socket backend: 0xf0 connects (again), 0xf1 sends
- * `count` % 9 bytes of data, 0xf2 reads what the UART sent, the others
- * hang up; dmd's event loop then runs once, as between two requests.
+ * A raw type 7 (TIMEOFFSET) goes to devices_timeoffset(), as in
+ * ioreq_loop.c.  Raw types from 0xf0 up are not requests but the host:
+ *
+ *   0xf0-0xf3  the other end of the MSI 16550's socket: connect (again),
+ *              send `count` % 9 bytes of data, read what the UART sent,
+ *              hang up (so do 0xfb-0xff)
+ *   0xf4-0xf8  GPIO client data[0] % 3 on the pl061's socket (data[i]:
+ *              byte i of data): connect (again), send request `count` %
+ *              16 of fuzz_gpio_host.c's dictionary with line data[1] and
+ *              level data[2], send `count` % 8 raw bytes from data[1..7],
+ *              read (every line checked), hang up
+ *   0xf9       the host clock moves by (uint32_t)data units: `count` bits
+ *              0-1 pick ns, us, ms or s, bit 2 steps it back (kept within
+ *              1970-2200)
+ *   0xfa       2 ms pass: the clock moves and dmd's loop runs for 2 ms,
+ *              so timers due meanwhile fire (only the first 4 times in an
+ *              input take real time)
+ *
+ * dmd's event loop runs once (without waiting) after each record, as
+ * between two requests.
  *
  * Addresses are aimed at the claimed ranges and just around them, so most
  * requests reach a device.  Beyond what the sanitizers catch, every
  * request is checked: the fields Xen reads back are sane (count never
  * raised, read values masked to the size, everything else untouched), guest
  * RAM is touched only inside the buffer the request names and in its
- * direction, and the routing table agrees with what Xen was told.  Log
- * lines are counted (fake_journal.c): the requests of one input may not
- * log more than the rate limits let through.
+ * direction, the routing table agrees with what Xen was told, registers
+ * that do not depend on the guest read what they must (fuzz_registers.h),
+ * and after each record the
+ * PCI functions' registers agree with the interrupts Xen got (INTx
+ * status, an MSI pending only while masked).  Log lines are counted
+ * (fake_journal.c): the records of one input may not log more than the
+ * rate limits let through, in total or of one kind.
+ * What the GPIO socket sends must follow its protocol (fuzz_gpio_host.h).
+ * At the end the devices are destroyed, which writes the RTCs' state
+ * files, and what the guest set must survive a restart (fuzz_restart.h).
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -42,6 +73,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -49,12 +81,16 @@
 
 #include "config.h"
 #include "devices/device.h"
+#include "devices/rtc_clock.h"
 #include "dmop/dmop.h"
 #include "fake_dmop.h"
 #include "fake_journal.h"
 #include "fuzz_bytes.h"
 #include "fuzz_check.h"
+#include "fuzz_gpio_host.h"
+#include "fuzz_registers.h"
 #include "fuzz_memfile.h"
+#include "fuzz_restart.h"
 #include "iospace.h"
 #include "log.h"
 
@@ -63,22 +99,44 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define COM1 0x3f8u
 #define MMIO_UART 0x09000000u /* 8 registers, 4 bytes apart */
+#define CMOS 0x70u            /* index/data 0x70/0x71, extended bank 0x72/0x73 */
+#define PL031 0x09010000u     /* 4 KiB each, side by side */
+#define PL061 0x09011000u
+#define AMBA_WINDOW 0x1000u
 #define PCI_INTX_SBDF (5u << 3) /* 00:05.0 */
 #define PCI_MSI_SBDF (6u << 3)  /* 00:06.0 */
-#define BAR_AREA 0xc000u        /* where the seeds put BAR0 */
+#define PCI_RTC_SBDF (7u << 3)  /* 00:07.0 */
+#define BAR_AREA 0xc000u        /* where the seeds put BAR0s */
+#define GPIO_LINES 6            /* the pl061's ngpio: lines 6 and 7 do not exist */
 
-/* Guest requests reach a few rate limiters (iospace's four, pci.c's, and
- * one per device in uart16550.c and chardev.c): each lets at most a burst
- * and a "suppressed" line through per window, and an input takes far less
- * than a window.  16 limiters is a generous ceiling. */
-#define GUEST_LOG_MAX (16u * (LOG_RATELIMIT_BURST + 1))
+/* Guest and host actions reach these rate limiters: static ones (four in
+ * iospace.c, one each in device.c, pci.c and statefile.c) and those of
+ * each device: uart16550.c's and chardev.c's (4 UARTs), mc146818.c's three
+ * (2 RTCs), pl031.c's, pl061.c's two and gpio_socket.c's two.  Each lets
+ * a burst and a "suppressed" line through per window.  A device's window
+ * opens in this input, but a static one may have opened in an earlier
+ * input and close during this one: count two windows for those. */
+#define STATIC_LIMITERS 7u
+#define DEVICE_LIMITERS (4u * 2 + 2 * 3 + 1 + 2 + 2)
+#define GUEST_LOG_MAX ((2 * STATIC_LIMITERS + DEVICE_LIMITERS) * (LOG_RATELIMIT_BURST + 1))
+/* One kind of message comes from one limiter, or two (gpio_socket.c logs
+ * a client leaving through either), and over at most two windows. */
+#define KIND_LOG_MAX (2u * 2 * (LOG_RATELIMIT_BURST + 1))
 
 #define RAM_BASE 0x100000u
 #define RAM_SIZE (4u * 4096u)
 
+/* The RTCs' host clock at the start of each input: 2024-02-28 23:59:58.5
+ * UTC, a second and a half before midnight into a leap day. */
+#define CLOCK_START_NS (INT64_C(1709164798) * RTC_NS_PER_SEC + RTC_NS_PER_SEC / 2)
+#define CLOCK_MAX_NS (INT64_C(7258118400) * RTC_NS_PER_SEC) /* 2200-01-01 */
+#define WAIT_NS INT64_C(2000000)
+#define WAITS_PER_INPUT 4
+
 static const char fuzz_config_format[] =
     "[dmd]\n"
     "arch = x86\n"
+    "state_dir = %s\n"
     "[com1]\n"
     "type = ns16550\n"
     "port = 0x3f8\n"
@@ -99,19 +157,52 @@ static const char fuzz_config_format[] =
     "type = ns16550\n"
     "pci = 00:06.0\n"
     "irq = msi\n"
-    "backend = socket:%s\n";
+    "backend = socket:%s\n"
+    "[cmos]\n"
+    "type = mc146818\n"
+    "port = 0x70\n"
+    "extended = yes\n"
+    "irq = isa:8\n"
+    "[rtc]\n"
+    "type = pl031\n"
+    "mmio = 0x09010000\n"
+    "irq = isa:9\n"
+    "[gpio]\n"
+    "type = pl061\n"
+    "mmio = 0x09011000\n"
+    "irq = isa:10\n"
+    "ngpio = 6\n"
+    "input_levels = 0x05\n"
+    "backend = socket:%s\n"
+    "[rtc_pci]\n"
+    "type = mc146818\n"
+    "pci = 00:07.0\n"
+    "irq = msi\n"
+    "pci_vendor = 0x1234\n"
+    "pci_device = 0x11e8\n"
+    "pci_class = 0x088000\n"
+    "pci_revision = 2\n"
+    "pci_subsystem_vendor = 0x1af4\n"
+    "pci_subsystem = 0x1100\n";
 
-/* Raw request types that stand for the host side of the socket; any
- * type above HOST_READ hangs up. */
-enum host_event { HOST_CONNECT = 0xf0, HOST_SEND, HOST_READ };
+/* Raw request types that stand for the host (see the top of the file). */
+enum host_event {
+    UART_CONNECT = 0xf0, UART_SEND, UART_READ, UART_HANGUP,
+    GPIO_CONNECT, GPIO_REQUEST, GPIO_RAW, GPIO_READ, GPIO_HANGUP,
+    CLOCK_STEP, CLOCK_WAIT,
+};
 
 static struct {
     struct dmd_config cfg;
     struct ev_loop *loop;
-    struct dmop xen; /* never looked at: fake_dmop.c stands for Xen */
-    char dir[32];    /* holds the socket */
-    char sock_path[64];
-    int host_fd;     /* our end of the socket, or -1 */
+    struct dmop xen;        /* never looked at: fake_dmop.c stands for Xen */
+    struct iospace *space;  /* this input's */
+    struct devices *devs;
+    char dir[40];           /* holds the sockets and state/ */
+    char sock_path[64], gpio_path[64], state_dir[64];
+    int host_fd;            /* our end of the UART's socket, or -1 */
+    int64_t clock_ns;       /* the RTCs' host clock */
+    unsigned waits;
 } world;
 
 /* ---- guest RAM, checked on every access ------------------------------------ */
@@ -208,6 +299,53 @@ static const struct guest_mem_ops ram_ops = {
     .done = ram_done,
 };
 
+/* ---- the RTCs' host clock ---------------------------------------------------- */
+
+static int fake_clock_gettime(struct timespec *ts)
+{
+    ts->tv_sec = (time_t)(world.clock_ns / RTC_NS_PER_SEC);
+    ts->tv_nsec = (long)(world.clock_ns % RTC_NS_PER_SEC);
+    return 0;
+}
+
+/* The host's clock is stepped (NTP, an operator) as well as running. */
+static void clock_step(uint32_t count, uint64_t data)
+{
+    static const int64_t units[] = { 1, 1000, 1000000, RTC_NS_PER_SEC };
+    int64_t step = (int64_t)(uint32_t)data * units[count & 3];
+
+    if (count & 4)
+        world.clock_ns = step > world.clock_ns ? 0 : world.clock_ns - step;
+    else
+        world.clock_ns = step > CLOCK_MAX_NS - world.clock_ns ? CLOCK_MAX_NS
+                                                                : world.clock_ns + step;
+}
+
+static void wake_up(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    (void)loop;
+    (void)revents;
+    *(bool *)w->data = true;
+}
+
+/* Time passes: the timers due meanwhile run, as in dmd's loop. */
+static void clock_wait(void)
+{
+    bool done = false;
+    ev_timer guard;
+
+    world.clock_ns = world.clock_ns > CLOCK_MAX_NS - WAIT_NS ? CLOCK_MAX_NS
+                                                             : world.clock_ns + WAIT_NS;
+    if (world.waits++ >= WAITS_PER_INPUT)
+        return;
+    ev_timer_init(&guard, wake_up, (double)WAIT_NS / (double)RTC_NS_PER_SEC, 0.);
+    guard.data = &done;
+    ev_now_update(world.loop);
+    ev_timer_start(world.loop, &guard);
+    while (!done)
+        ev_run(world.loop, EVRUN_ONCE);
+}
+
 /* ---- decoding a request ---------------------------------------------------- */
 
 static uint8_t request_type(struct fuzz_bytes *in, uint8_t op)
@@ -238,12 +376,20 @@ static uint64_t pci_config_addr(uint32_t sbdf, uint8_t target, uint8_t reg)
     return (uint64_t)sbdf << 32 | ((target & 8) ? 0x100u : 0) | reg;
 }
 
+/* A pl031 or pl061 register from one byte: below 0x80 the registers from
+ * `first` on, above it the last 128 bytes (the AMBA ID words). */
+static uint64_t amba_register(uint64_t base, uint64_t first, uint8_t b)
+{
+    return base + (b < 0x80 ? first + b : AMBA_WINDOW - 0x80 + (b & 0x7fu));
+}
+
 /* Aim at a device or just around it (the offsets run a little outside). */
 static uint64_t request_addr(struct fuzz_bytes *in, uint8_t target)
 {
+    unsigned where = (target & 7u) | ((target >> 5) & 1u) << 3;
     uint8_t off;
 
-    switch (target & 7) {
+    switch (where) {
     case 0:
         return COM1 - 8 + fuzz_u8(in) % 24;
     case 1:
@@ -259,8 +405,24 @@ static uint64_t request_addr(struct fuzz_bytes *in, uint8_t target)
         return fuzz_u16(in);
     case 6:
         return fuzz_u64(in);
-    default:
+    case 7:
         return fuzz_u32(in);
+    case 8:
+        return CMOS - 4 + fuzz_u8(in) % 12;
+    case 9:
+        return PL031 - 16 + fuzz_u16(in) % (AMBA_WINDOW + 32);
+    case 10:
+        return PL061 - 16 + fuzz_u16(in) % (AMBA_WINDOW + 32);
+    case 11:
+        return pci_config_addr(PCI_RTC_SBDF, target, fuzz_u8(in));
+    case 12:
+        return amba_register(PL031, 0, fuzz_u8(in));
+    case 13:
+        return amba_register(PL061, 0x3e0, fuzz_u8(in)); /* the end of GPIODATA on */
+    case 14:
+        return PL061 + ((uint64_t)fuzz_u8(in) << 2); /* GPIODATA, the byte its mask */
+    default:
+        return PL061 - 8 + fuzz_u8(in) % 16; /* across the pl031/pl061 border */
     }
 }
 
@@ -285,7 +447,7 @@ static ioreq_t decode_request(struct fuzz_bytes *in)
     return req;
 }
 
-/* ---- the host side of the socket backend ----------------------------------- */
+/* ---- the host side of the UART's socket ------------------------------------ */
 
 static void host_hangup(void)
 {
@@ -327,26 +489,68 @@ static void host_read(void)
         continue;
 }
 
+/* ---- the host side of the GPIO socket -------------------------------------- */
+
+static void gpio_event(const ioreq_t *ev)
+{
+    unsigned client = (uint8_t)ev->data;
+    uint8_t bytes[7];
+    size_t len = ev->count % 8;
+
+    switch (ev->type) {
+    case GPIO_CONNECT:
+        fuzz_gpio_connect(client);
+        break;
+    case GPIO_REQUEST:
+        fuzz_gpio_send_request(client, ev->count, (uint8_t)(ev->data >> 8),
+                               (uint8_t)(ev->data >> 16));
+        break;
+    case GPIO_RAW:
+        for (size_t i = 0; i < len; i++)
+            bytes[i] = (uint8_t)(ev->data >> (8 * (i + 1)));
+        fuzz_gpio_send_raw(client, bytes, len);
+        break;
+    case GPIO_READ:
+        fuzz_gpio_read(client);
+        break;
+    default:
+        fuzz_gpio_hangup(client);
+        break;
+    }
+}
+
 static void host_event(const ioreq_t *ev)
 {
     switch (ev->type) {
-    case HOST_CONNECT:
+    case UART_CONNECT:
         host_connect();
         break;
-    case HOST_SEND:
+    case UART_SEND:
         host_send(ev);
         break;
-    case HOST_READ:
+    case UART_READ:
         host_read();
+        break;
+    case GPIO_CONNECT:
+    case GPIO_REQUEST:
+    case GPIO_RAW:
+    case GPIO_READ:
+    case GPIO_HANGUP:
+        gpio_event(ev);
+        break;
+    case CLOCK_STEP:
+        clock_step(ev->count, ev->data);
+        break;
+    case CLOCK_WAIT:
+        clock_wait();
         break;
     default:
         host_hangup();
         break;
     }
-    ev_run(world.loop, EVRUN_NOWAIT);
 }
 
-/* ---- carrying it out ------------------------------------------------------- */
+/* ---- checking what Xen reads back ------------------------------------------ */
 
 static bool handled_type(uint8_t type)
 {
@@ -385,41 +589,200 @@ static void check_answer(const ioreq_t *sent, const ioreq_t *got)
     FUZZ_CHECK(!ram.touched || ram.done, "guest RAM used but done() never called");
 }
 
-static void dispatch_checked(struct iospace *sp, const ioreq_t *sent)
+/* ---- carrying it out ------------------------------------------------------- */
+
+/* Carry out one request as Xen sent it; returns the data Xen reads back. */
+static uint64_t carry_out(const ioreq_t *sent)
 {
     ioreq_t req = *sent;
 
     ram.req = *sent;
     ram.touched = false;
     ram.done = false;
-    iospace_dispatch(sp, &req, 0, &ram_ops, NULL);
+    iospace_dispatch(world.space, &req, 0, &ram_ops, NULL);
     check_answer(sent, &req);
-    fake_dmop_check_routing(sp);
+    return req.data;
+}
+
+/* One of the input's requests, as ioreq_loop.c handles them. */
+static void dispatch_checked(const ioreq_t *sent)
+{
+    static const struct fuzz_fixed_regs fixed = {
+        .cmos = CMOS, .pl031 = PL031, .pl061 = PL061, .gpio_lines = GPIO_LINES,
+    };
+
+    fuzz_check_fixed_read(&fixed, sent, carry_out(sent));
+    fake_dmop_check_routing(world.space);
+    if (sent->type == IOREQ_TYPE_TIMEOFFSET)
+        devices_timeoffset(world.devs, (int64_t)sent->data);
+}
+
+/* ---- interrupts as the guest and Xen see them -------------------------------- */
+
+#define PCI_COMMAND 0x04
+#define PCI_STATUS 0x06
+#define PCI_CMD_MASTER 0x0004u
+#define PCI_CMD_INTX_DISABLE 0x0400u
+#define PCI_STATUS_INTERRUPT 0x08u
+#define MSI_CONTROL 0x42
+#define MSI_MASK 0x50
+#define MSI_PENDING 0x54
+
+static uint32_t config_read(uint32_t sbdf, unsigned reg, unsigned size)
+{
+    ioreq_t req = { .state = STATE_IOREQ_READY, .type = IOREQ_TYPE_PCI_CONFIG,
+                    .dir = IOREQ_READ, .size = size, .count = 1,
+                    .addr = (uint64_t)sbdf << 32 | reg };
+
+    return (uint32_t)carry_out(&req);
+}
+
+/* INTx: Xen sees the line high exactly when the function's Interrupt
+ * Status is set and Interrupt Disable is not. */
+static void check_intx(uint32_t sbdf)
+{
+    uint32_t command = config_read(sbdf, PCI_COMMAND, 2);
+    bool status = config_read(sbdf, PCI_STATUS, 2) & PCI_STATUS_INTERRUPT;
+    bool xen = fake_dmop_intx_level(0, (uint8_t)(sbdf >> 3), 0);
+
+    FUZZ_CHECK(xen == (status && !(command & PCI_CMD_INTX_DISABLE)),
+               "INTx of %02x.%x: Xen sees %d, status %d, command %#x", sbdf >> 3, sbdf & 7,
+               xen, status, command);
+}
+
+/* MSI: a message is pending only while the vector is masked and MSI
+ * enabled with bus mastering (otherwise it was sent, or is not due). */
+static void check_msi(uint32_t sbdf)
+{
+    uint32_t pending = config_read(sbdf, MSI_PENDING, 4);
+    uint32_t command, control, mask;
+
+    if (!(pending & 1))
+        return;
+    command = config_read(sbdf, PCI_COMMAND, 2);
+    control = config_read(sbdf, MSI_CONTROL, 2);
+    mask = config_read(sbdf, MSI_MASK, 4);
+    FUZZ_CHECK((mask & 1) && (control & 1) && (command & PCI_CMD_MASTER),
+               "MSI of %02x.%x pending with mask %#x, control %#x, command %#x", sbdf >> 3,
+               sbdf & 7, mask, control, command);
+}
+
+static void check_interrupts(void)
+{
+    check_intx(PCI_INTX_SBDF);
+    check_msi(PCI_MSI_SBDF);
+    check_msi(PCI_RTC_SBDF);
+}
+
+/* ---- the end of an input: limits, destruction, a restart ------------------- */
+
+/* The harness's own accesses, which move no BAR: no routing check. */
+static uint64_t guest_read(uint8_t type, uint64_t addr, unsigned size)
+{
+    ioreq_t req = { .state = STATE_IOREQ_READY, .type = type, .dir = IOREQ_READ,
+                    .size = size, .count = 1, .addr = addr };
+
+    return carry_out(&req);
+}
+
+static void guest_write(uint8_t type, uint64_t addr, unsigned size, uint64_t value)
+{
+    ioreq_t req = { .state = STATE_IOREQ_READY, .type = type, .dir = IOREQ_WRITE,
+                    .size = size, .count = 1, .addr = addr, .data = value };
+
+    carry_out(&req);
+}
+
+static const struct fuzz_guest guest = {
+    .read = guest_read,
+    .write = guest_write,
+    .cmos_port = CMOS,
+    .pl031_base = PL031,
+};
+
+static void check_log_lines(void)
+{
+    const char *example;
+    unsigned most = fake_journal_most_of_a_kind(&example);
+
+    FUZZ_CHECK(fake_journal_entries() <= GUEST_LOG_MAX, "%u log lines for one input",
+               fake_journal_entries());
+    FUZZ_CHECK(most <= KIND_LOG_MAX, "%u log lines of one kind for one input, such as \"%s\"",
+               most, example);
+}
+
+static void destroy_devices(void)
+{
+    devices_destroy(world.devs);
+    world.devs = NULL;
+    fake_dmop_check_idle(world.space);
+}
+
+/* dmd stops and starts again at the same host time. */
+static void check_restart(const struct fuzz_rtc_view *before)
+{
+    fake_dmop_reset(0);
+    FUZZ_CHECK(devices_create(&world.devs, &world.cfg, world.loop, &world.xen, world.space) == 0,
+               "the devices cannot be created again from their state files");
+    fuzz_state_dir_check(world.state_dir); /* nothing set aside as .bad */
+    fuzz_rtc_check_restored(&guest, before);
+    destroy_devices();
+}
+
+static void finish_input(void)
+{
+    struct fuzz_rtc_view view;
+
+    host_hangup();
+    fuzz_gpio_hangup_all();
+    ev_run(world.loop, EVRUN_NOWAIT);
+    check_log_lines();
+    fuzz_rtc_look(&guest, &view);
+    destroy_devices(); /* writes the state files */
+    if (fuzz_state_dir_check(world.state_dir) ||
+        fuzz_rtc_view_changed(&view, rtc_clock_sec(world.clock_ns)))
+        check_restart(&view);
 }
 
 /* ---- libFuzzer entry points ------------------------------------------------ */
 
-/* The socket itself goes with each input's devices. */
+/* The sockets go with each input's devices. */
 static void remove_dir(void)
 {
+    fuzz_state_dir_clear(world.state_dir);
+    rmdir(world.state_dir);
     rmdir(world.dir);
+}
+
+/* tmpfs if there is one: the state files are fsync()ed. */
+static void make_dir(void)
+{
+    const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+
+    snprintf(world.dir, sizeof(world.dir), "%s/dmd-fuzz-XXXXXX", base);
+    FUZZ_CHECK(mkdtemp(world.dir) != NULL, "mkdtemp: %m");
+    snprintf(world.sock_path, sizeof(world.sock_path), "%s/host.sock", world.dir);
+    snprintf(world.gpio_path, sizeof(world.gpio_path), "%s/gpio.sock", world.dir);
+    snprintf(world.state_dir, sizeof(world.state_dir), "%s/state", world.dir);
+    FUZZ_CHECK(mkdir(world.state_dir, 0700) == 0, "mkdir %s: %m", world.state_dir);
+    atexit(remove_dir);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     struct fuzz_memfile f;
-    char text[sizeof(fuzz_config_format) + sizeof(world.sock_path)];
+    char text[sizeof(fuzz_config_format) + 3 * sizeof(world.sock_path)];
     int len;
 
     (void)argc;
     (void)argv;
     log_init(LOG_TARGET_STDERR, LOG_ERR); /* says why, should the config be bad */
     world.host_fd = -1;
-    snprintf(world.dir, sizeof(world.dir), "/tmp/dmd-fuzz-XXXXXX");
-    FUZZ_CHECK(mkdtemp(world.dir) != NULL, "mkdtemp: %m");
-    atexit(remove_dir);
-    snprintf(world.sock_path, sizeof(world.sock_path), "%s/host.sock", world.dir);
-    len = snprintf(text, sizeof(text), fuzz_config_format, world.sock_path);
+    make_dir();
+    fuzz_gpio_host_init(world.gpio_path, GPIO_LINES);
+    rtc_clock_gettime = fake_clock_gettime;
+    len = snprintf(text, sizeof(text), fuzz_config_format, world.state_dir, world.sock_path,
+                   world.gpio_path);
     FUZZ_CHECK(len > 0 && (size_t)len < sizeof(text), "config text too long");
     FUZZ_CHECK(fuzz_memfile_open(&f) == 0, "memfd_create: %m");
     FUZZ_CHECK(fuzz_memfile_set(&f, text, (size_t)len) == 0, "write: %m");
@@ -436,31 +799,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct fuzz_bytes in = { data, size };
     uint8_t fail_map_at = fuzz_u8(&in);
-    struct iospace *sp = iospace_new();
-    struct devices *devs;
 
-    FUZZ_CHECK(sp != NULL, "out of memory");
-    /* Mostly no failure; 1-4 fail creating a device, 5-16 a BAR claim. */
-    fake_dmop_reset(fail_map_at <= 16 ? fail_map_at : 0);
+    world.space = iospace_new();
+    FUZZ_CHECK(world.space != NULL, "out of memory");
+    world.clock_ns = CLOCK_START_NS;
+    world.waits = 0;
+    fuzz_state_dir_clear(world.state_dir);
+    /* Mostly no failure; 1-8 fail creating a device, 9-24 a BAR claim. */
+    fake_dmop_reset(fail_map_at <= 24 ? fail_map_at : 0);
     memset(ram.bytes, 0xa5, sizeof(ram.bytes));
-    if (devices_create(&devs, &world.cfg, world.loop, &world.xen, sp) == 0) {
-        fake_dmop_check_routing(sp);
+    if (devices_create(&world.devs, &world.cfg, world.loop, &world.xen, world.space) == 0) {
+        fake_dmop_check_routing(world.space);
         fake_journal_reset();
         while (fuzz_bytes_left(&in) > 0) {
             ioreq_t req = decode_request(&in);
 
-            if (req.type >= HOST_CONNECT)
+            if (req.type >= UART_CONNECT)
                 host_event(&req);
             else
-                dispatch_checked(sp, &req);
+                dispatch_checked(&req);
+            ev_run(world.loop, EVRUN_NOWAIT);
+            check_interrupts();
         }
-        host_hangup();
-        ev_run(world.loop, EVRUN_NOWAIT);
-        FUZZ_CHECK(fake_journal_entries() <= GUEST_LOG_MAX, "%u log lines for one input",
-                   fake_journal_entries());
-        devices_destroy(devs);
+        finish_input();
     }
-    fake_dmop_check_idle(sp);
-    iospace_free(sp);
+    fake_dmop_check_idle(world.space);
+    iospace_free(world.space);
+    world.space = NULL;
     return 0;
 }

@@ -4,7 +4,7 @@
 
 The seeds are committed; this script says what each one is and rewrites
 them when an input format changes (the formats are described at the top
-of fuzz_iospace.c and fuzz_ring.c).  fuzz_config's seeds are the example
+of fuzz_iospace.c, fuzz_ring.c and fuzz_statefile.c).  fuzz_config's seeds are the example
 configs and the integration tests' configs, plus a few broken files.
 
 Usage: tests/fuzz/make_seeds.py
@@ -122,6 +122,9 @@ def pci_msi():
 
 
 HOST_CONNECT, HOST_SEND, HOST_READ, HOST_HANGUP = 0xf0, 0xf1, 0xf2, 0xf3
+GPIO_CONNECT, GPIO_REQUEST, GPIO_RAW, GPIO_READ, GPIO_HANGUP = 0xf4, 0xf5, 0xf6, 0xf7, 0xf8
+CLOCK_STEP, CLOCK_WAIT = 0xf9, 0xfa
+TIMEOFFSET = 7
 
 
 def host(event, data=b""):
@@ -196,6 +199,226 @@ def odd_requests():
     ])
 
 
+# ---- the RTCs and the GPIO controller ----------------------------------------
+
+# target bit 5 selects the second set of targets (request_addr() 8-15).
+CMOS_T, PL031_T, PL061_T, RTC_CFG_T = 0x20, 0x21, 0x22, 0x23
+PL031_REG_T, PL061_REG_T, GPIODATA_T, AMBA_BORDER_T = 0x24, 0x25, 0x26, 0x27
+CMOS_BYTE = {0x70: 4, 0x71: 5, 0x72: 6, 0x73: 7}  # addr = 0x6c + byte
+
+# mc146818 registers
+SEC, ASEC, MIN, AMIN, HOUR, AHOUR, WDAY, MDAY, MON, YEAR = range(10)
+REG_A, REG_B, REG_C, REG_D, CENTURY = 0x0a, 0x0b, 0x0c, 0x0d, 0x32
+SET, PIE, AIE, UIE, DM_BINARY, H24 = 0x80, 0x40, 0x20, 0x10, 0x04, 0x02
+
+
+def port(direction, addr, data=0, size=1, **kw):
+    """The CMOS ports 0x6c-0x77."""
+    return request(PIO, direction, size, CMOS_T, bytes([addr - 0x6c]), data, **kw)
+
+
+def cmos_r(index, bank=0):
+    return port(WRITE, 0x70 + 2 * bank, index) + port(READ, 0x71 + 2 * bank)
+
+
+def cmos_w(index, value, bank=0):
+    return port(WRITE, 0x70 + 2 * bank, index) + port(WRITE, 0x71 + 2 * bank, value)
+
+
+def clock(amount, unit="s", back=False):
+    """The RTCs' host clock moves (CLOCK_STEP: count = unit | back << 2)."""
+    units = {"ns": 0, "us": 1, "ms": 2, "s": 3}
+    return request(CLOCK_STEP, WRITE, 1, 0, bytes([0]), amount, count=units[unit] | back << 2)
+
+
+def wait():
+    """2 ms pass and dmd's loop runs its timers."""
+    return request(CLOCK_WAIT, WRITE, 1, 0, bytes([0]))
+
+
+def linux_cmos_read_time():
+    """mc146818_get_time(): wait for UIP to clear, read the time, check UIP."""
+    out = [cmos_r(REG_A)]
+    out += [cmos_r(r) for r in (SEC, MIN, HOUR, MDAY, MON, YEAR)]
+    out += [cmos_r(CENTURY), cmos_r(REG_B), cmos_r(REG_A)]
+    return b"".join(out)
+
+
+def linux_cmos_set_time(sec, mins, hour, mday, mon, year, century):
+    """mc146818_set_time(): SET and the divider reset hold the clock."""
+    body = cmos_r(REG_B) + cmos_w(REG_B, H24 | SET) + cmos_r(REG_A) + cmos_w(REG_A, 0x70 | 0x26)
+    for reg, value in ((YEAR, year), (MON, mon), (MDAY, mday), (HOUR, hour), (MIN, mins),
+                       (SEC, sec), (CENTURY, century)):
+        body += cmos_w(reg, value)
+    return body + cmos_w(REG_B, H24) + cmos_w(REG_A, 0x26)
+
+
+def cmos_linux():
+    """rtc-cmos: probe, read and set the time, alarm, update and periodic
+    interrupts, NVRAM in both banks (kept in the state file)."""
+    body = cmos_r(REG_D) + cmos_r(REG_B) + cmos_r(REG_C)
+    body += linux_cmos_read_time()
+    body += port(WRITE, 0x70, 0x80 | REG_A) + port(READ, 0x71)  # NMI bit set
+    body += linux_cmos_set_time(0x30, 0x59, 0x23, 0x31, 0x12, 0x99, 0x19)
+    body += linux_cmos_read_time() + clock(1) + linux_cmos_read_time()
+    # alarm in two seconds, then update-ended and periodic interrupts
+    body += cmos_w(ASEC, 0x32) + cmos_w(AMIN, 0xc0) + cmos_w(AHOUR, 0xff)
+    body += cmos_w(REG_B, H24 | AIE) + cmos_r(REG_C) + clock(2) + wait() + cmos_r(REG_C)
+    body += cmos_w(REG_B, H24 | UIE) + clock(999, "ms") + wait() + cmos_r(REG_C)
+    body += cmos_w(REG_A, 0x23) + cmos_w(REG_B, H24 | PIE) + wait() + cmos_r(REG_C)
+    body += clock(500, "us") + cmos_r(REG_C) + cmos_w(REG_B, H24) + cmos_r(REG_C)
+    # NVRAM: the checksum bytes a BIOS keeps, and the extended bank
+    body += b"".join(cmos_w(i, 0x40 + i) for i in range(0x0e, 0x14))
+    body += cmos_r(0x10) + cmos_w(0x2e, 0x12) + cmos_w(0x2f, 0x34)
+    body += cmos_w(0x00, 0x5a, bank=1) + cmos_w(0x7f, 0xa5, bank=1) + cmos_r(0x7f, bank=1)
+    return body
+
+
+def cmos_odd():
+    """Formats, invalid times, stopped dividers, wide and string accesses."""
+    body = cmos_w(REG_B, DM_BINARY) + linux_cmos_read_time()  # binary, 12-hour
+    body += cmos_w(REG_B, DM_BINARY | SET) + cmos_w(HOUR, 0x80 | 12) + cmos_w(MDAY, 31)
+    body += cmos_w(MON, 2) + cmos_w(REG_B, DM_BINARY)  # 31 February: rolls over
+    body += cmos_w(REG_B, H24 | SET) + cmos_w(HOUR, 0x25) + cmos_w(REG_B, H24)  # invalid
+    body += cmos_w(MIN, 0x61) + cmos_w(SEC, 0x00)  # written while running
+    body += cmos_w(REG_A, 0x60) + clock(3) + cmos_r(SEC) + cmos_w(REG_A, 0x30) + cmos_r(REG_A)
+    body += cmos_w(REG_A, 0x01) + cmos_w(REG_B, H24 | PIE | UIE) + wait() + cmos_r(REG_C)
+    body += cmos_w(REG_A, 0x2f) + clock(1, back=True) + cmos_r(REG_C) + cmos_r(REG_A)
+    body += clock(86400 * 400) + cmos_r(YEAR) + clock(0xffffffff, "s", back=True)
+    body += port(WRITE, 0x70, REG_C | 0x0100 * 0x55, size=2)  # outw: index, then data
+    body += port(READ, 0x70, size=4) + port(READ, 0x72, size=4)  # runs past the window
+    body += port(WRITE, 0x71, ram(0), count=8, ptr=True)  # rep outsb
+    body += port(READ, 0x73, ram(0x100), count=8, ptr=True)
+    body += cmos_r(0x7f) + cmos_w(0xff, 0x11) + port(READ, 0x74) + port(READ, 0x6f)
+    body += request(TIMEOFFSET, WRITE, 8, 0, bytes([8]), 3600)
+    return body
+
+
+PL031_DR, PL031_MR, PL031_LR, PL031_CR = 0x00, 0x04, 0x08, 0x0c
+PL031_IMSC, PL031_RIS, PL031_MIS, PL031_ICR = 0x10, 0x14, 0x18, 0x1c
+GPIODIR, GPIOIS, GPIOIBE, GPIOIEV, GPIOIE = 0x400, 0x404, 0x408, 0x40c, 0x410
+GPIORIS, GPIOMIS, GPIOIC, GPIOAFSEL = 0x414, 0x418, 0x41c, 0x420
+
+
+def amba_byte(offset, first):
+    """The byte of targets 12-13: registers from `first` on, or the ID words."""
+    return offset - first if offset - first < 0x80 else 0x80 + offset - 0xf80
+
+
+def pl031(direction, offset, data=0, size=4, **kw):
+    return request(COPY, direction, size, PL031_REG_T, bytes([amba_byte(offset, 0)]), data, **kw)
+
+
+def pl061(direction, offset, data=0, size=1, **kw):
+    return request(COPY, direction, size, PL061_REG_T, bytes([amba_byte(offset, 0x3e0)]), data,
+                   **kw)
+
+
+def gpiodata(direction, mask, data=0):
+    return request(COPY, direction, 1, GPIODATA_T, bytes([mask]), data)
+
+
+def amba_ids(access):
+    return b"".join(access(READ, off, size=4) for off in range(0xfe0, 0x1000, 4))
+
+
+def pl031_linux():
+    """rtc-pl031: AMBA ids, read and set the time, an alarm that fires."""
+    body = amba_ids(pl031) + pl031(READ, PL031_CR) + pl031(READ, PL031_DR)
+    body += pl031(WRITE, PL031_LR, 1700000000) + pl031(READ, PL031_DR) + pl031(READ, PL031_LR)
+    body += pl031(WRITE, PL031_MR, 1700000002) + pl031(WRITE, PL031_IMSC, 1)
+    body += clock(2) + wait() + pl031(READ, PL031_RIS) + pl031(READ, PL031_MIS)
+    body += pl031(WRITE, PL031_ICR, 1) + pl031(READ, PL031_MIS)
+    body += pl031(WRITE, PL031_MR, 1700000002) + pl031(WRITE, PL031_ICR, 1)  # DR == MR
+    body += pl031(WRITE, PL031_LR, 0xffffffff) + pl031(WRITE, PL031_MR, 1) + clock(3)
+    body += pl031(READ, PL031_RIS) + pl031(WRITE, PL031_IMSC, 0)
+    body += pl031(WRITE, PL031_LR, 5, size=1) + pl031(WRITE, PL031_MR + 2, 5, size=2)  # narrow
+    body += pl031(READ, PL031_DR + 1, size=1) + pl031(READ, PL031_DR, size=8)  # refused
+    body += pl031(READ, 0x20) + pl031(WRITE, 0xfe0, 0)
+    # a match 1 ms away: the timer raises the line while the guest waits
+    body += pl031(WRITE, PL031_LR, 1800000000) + clock(497, "ms") + pl031(WRITE, PL031_ICR, 1)
+    body += pl031(WRITE, PL031_MR, 1800000001) + pl031(WRITE, PL031_IMSC, 1) + wait()
+    body += pl031(READ, PL031_MIS)
+    return body
+
+
+def pl061_linux():
+    """gpio-pl061: AMBA ids, probe, outputs, inputs and every interrupt mode."""
+    body = amba_ids(pl061) + pl061(WRITE, GPIOIE, 0) + pl061(READ, GPIODIR)
+    body += pl061(WRITE, GPIODIR, 0x0a) + gpiodata(WRITE, 0x0a, 0x02) + gpiodata(READ, 0xff)
+    body += pl061(WRITE, GPIOIS, 0x01) + pl061(WRITE, GPIOIEV, 0x01) + pl061(WRITE, GPIOIE, 0x01)
+    body += pl061(READ, GPIOMIS) + pl061(WRITE, GPIOIBE, 0x08) + pl061(WRITE, GPIOIE, 0x09)
+    body += gpiodata(WRITE, 0x08, 0x08) + pl061(READ, GPIORIS) + pl061(WRITE, GPIOIC, 0x08)
+    body += gpiodata(WRITE, 0x08, 0x00) + pl061(READ, GPIOMIS) + pl061(WRITE, GPIOIS, 0x08)
+    body += pl061(WRITE, GPIOAFSEL, 0xff) + pl061(READ, GPIOAFSEL)
+    body += pl061(WRITE, GPIODIR, 0xff) + gpiodata(WRITE, 0xff, 0xff) + pl061(READ, GPIODIR)
+    body += pl061(READ, GPIODIR + 1) + pl061(WRITE, GPIODIR + 2, 0xff, size=2)
+    body += pl061(READ, GPIOIE, size=8) + pl061(WRITE, GPIOIC, 0xffffffffffffffff, size=8)
+    body += request(COPY, WRITE, 1, GPIODATA_T, bytes([0xff]), ram(0), count=16, ptr=True)
+    body += pl061(WRITE, GPIODIR, 0)
+    return body
+
+
+def gpio(event, client, which=0, line=0, level=0, raw=b""):
+    """A GPIO client (events 0xf4-0xf8): data = client, line, level / raw bytes."""
+    if raw:
+        data = client | int.from_bytes(raw, "little") << 8
+        return request(event, WRITE, 1, 0, bytes([0]), data, count=len(raw))
+    return request(event, WRITE, 1, 0, bytes([0]), client | line << 8 | level << 16,
+                   count=which)
+
+
+def gpio_host():
+    """Two clients: one watches while the other drives inputs and the guest
+    drives outputs; every request of the dictionary; raw bytes in pieces."""
+    body = gpio(GPIO_CONNECT, 0) + gpio(GPIO_CONNECT, 1)
+    body += gpio(GPIO_REQUEST, 0, which=3) + gpio(GPIO_REQUEST, 1, which=0) + gpio(GPIO_READ, 1)
+    body += pl061(WRITE, GPIOIBE, 0x02) + pl061(WRITE, GPIOIE, 0x06)
+    body += gpio(GPIO_REQUEST, 1, which=2, line=1, level=1) + pl061(READ, GPIOMIS)
+    body += gpio(GPIO_REQUEST, 1, which=2, line=2, level=0) + gpio(GPIO_READ, 0)
+    body += pl061(WRITE, GPIODIR, 0x10) + gpiodata(WRITE, 0x10, 0x10)
+    body += gpio(GPIO_REQUEST, 1, which=2, line=4, level=1) + pl061(WRITE, GPIODIR, 0x00)
+    body += b"".join(gpio(GPIO_REQUEST, 1, which=w, line=w % 9, level=w) for w in range(16))
+    body += gpio(GPIO_RAW, 1, raw=b"\n") + gpio(GPIO_READ, 1) + gpio(GPIO_READ, 0)
+    body += gpio(GPIO_RAW, 2, raw=b"get 3\n") + gpio(GPIO_CONNECT, 2)
+    body += gpio(GPIO_RAW, 2, raw=b"ge") + gpio(GPIO_RAW, 2, raw=b"t 3\r\n") + gpio(GPIO_READ, 2)
+    body += gpio(GPIO_HANGUP, 0) + gpiodata(WRITE, 0xff, 0) + gpio(GPIO_CONNECT, 0)
+    body += gpio(GPIO_REQUEST, 0, which=2, line=9, level=1) + gpio(GPIO_READ, 0)
+    return body
+
+
+def pci_rtc_msi():
+    """The mc146818 behind 00:07.0: its identity, BAR0 (a 2-byte window in 16
+    ports) at 0xc300, MSI masked while the update interrupt fires, then
+    unmasked; the BAR moves, collides with the port-0x70 RTC, goes away."""
+    cfg_r = lambda reg, size: request(PCI, READ, size, RTC_CFG_T, bytes([reg]))
+    cfg_w = lambda reg, size, v: request(PCI, WRITE, size, RTC_CFG_T, bytes([reg]), v)
+    rtc = lambda d, off, v=0: request(PIO, d, 1, 4 | 3 << 3, bytes([off + 8]), v)
+    body = cfg_r(0x00, 4) + cfg_r(0x08, 4) + cfg_r(0x2c, 4) + cfg_r(0x34, 1) + cfg_r(0x3c, 4)
+    body += cfg_r(0x40, 4) + cfg_w(0x10, 4, 0xffffffff) + cfg_r(0x10, 4)
+    body += cfg_w(0x10, 4, 0xc300 | 1) + cfg_w(0x04, 2, 0x0005)
+    body += cfg_w(0x44, 4, 0xfee00000) + cfg_w(0x48, 4, 0) + cfg_w(0x4c, 2, 0x4031)
+    body += cfg_w(0x50, 4, 1) + cfg_w(0x42, 2, 0x0001)  # masked, then enabled
+    body += rtc(WRITE, 0, REG_B) + rtc(WRITE, 1, H24 | UIE) + clock(1) + wait()
+    body += cfg_r(0x54, 4) + cfg_w(0x50, 4, 0) + cfg_r(0x54, 4)  # pending, unmasked
+    body += rtc(WRITE, 0, REG_C) + rtc(READ, 1) + clock(1) + wait() + rtc(READ, 1)
+    body += cfg_w(0x50, 1, 1) + clock(1) + wait() + cfg_w(0x42, 2, 0) + cfg_r(0x54, 4)
+    body += rtc(READ, 2) + rtc(READ, 0) + rtc(WRITE, 0, 0x20) + rtc(WRITE, 1, 0x77)
+    body += cfg_w(0x10, 4, 0xc200 | 1) + cfg_w(0x10, 4, 0x70 | 1)  # onto the other RTC
+    body += cfg_w(0x10, 4, 0xfff0 | 1) + cfg_w(0x04, 1, 0) + cfg_w(0x50, 4, 1)
+    return body
+
+
+def amba_border():
+    """Accesses across the pl031/pl061 border and around both windows."""
+    border = lambda d, off, size: request(COPY, d, size, AMBA_BORDER_T, bytes([off]))
+    body = b"".join(border(READ, off, size) for off in (4, 6, 7, 8) for size in (1, 2, 4, 8))
+    body += request(COPY, READ, 4, PL031_T, struct.pack("<H", 0))  # 16 below the pl031
+    body += request(COPY, READ, 4, PL061_T, struct.pack("<H", 0x1010 - 4))
+    body += request(COPY, WRITE, 4, PL031_T, struct.pack("<H", 16 + 8), 1, count=2)  # rep stos
+    return body
+
+
 def write_iospace_seeds():
     seeds = {
         "com1-linux-probe": linux_probe(com1),
@@ -208,11 +431,18 @@ def write_iospace_seeds():
         "pci-bar-moves": bar_moves(),
         "rep-strings": rep_strings(),
         "odd-requests": odd_requests(),
+        "cmos-linux": cmos_linux(),
+        "cmos-odd": cmos_odd(),
+        "pl031-linux": pl031_linux(),
+        "pl061-linux": pl061_linux(),
+        "gpio-host": gpio_host(),
+        "pci-rtc-msi": pci_rtc_msi(),
+        "amba-border": amba_border(),
     }
     for name, body in seeds.items():
         write(CORPUS / "fuzz_iospace" / name, bytes([NO_FAILURE]) + body)
-    # Xen refusing a range: the 1st-4th map create devices, the 5th is a BAR.
-    for fail in (1, 3, 4, 5):
+    # Xen refusing a range: the 1st-8th map create devices, the 9th is a BAR.
+    for fail in (1, 4, 5, 6, 7, 8, 9):
         write(CORPUS / "fuzz_iospace" / f"map-fails-{fail}", bytes([fail]) + pci_intx())
 
 
@@ -347,16 +577,218 @@ backend = pty
 }
 
 
+# The RTCs', the GPIO controller's and the PCI identity keys, state_dir,
+# and SPI triggers: one valid config of each arch, then their misuses.
+DEVICE_CONFIGS = {
+    "x86-rtc-gpio.ini": """[dmd]
+arch = x86
+state_dir = /tmp
+[cmos]
+type = mc146818
+port = 0x70
+extended = yes
+irq = isa:8
+[cmos_pci]
+type = mc146818
+pci = 00:07.0
+irq = msi
+pci_vendor = 0x1234
+pci_device = 0x11e8
+pci_class = 0x080300
+pci_revision = 0x02
+pci_subsystem_vendor = 0x1af4
+pci_subsystem = 0x1100
+[rtc_pci]
+type = pl031
+pci = 00:08.0
+irq = intx
+pci_vendor = 0x1b36
+pci_device = 0x0100
+[gpio_pci]
+type = pl061
+pci = 00:09.3
+irq = msi
+pci_vendor = 65534
+pci_device = 0
+ngpio = 1
+input_levels = 1
+backend = socket:/run/dmd/gpio.sock
+[gpio]
+type = pl061
+mmio = 0xfe000000
+irq = isa:10
+backend = null
+""",
+    "arm-rtc-gpio.ini": """[dmd]
+arch = arm
+state_dir = /tmp/dmd-fuzz-config-new-dir
+[rtc]
+type = pl031
+mmio = 0x09010000
+irq = spi:45:level
+[gpio]
+type = pl061
+mmio = 0x09011000
+irq = spi:46:edge
+ngpio = 8
+input_levels = 0xff
+backend = socket:/run/dmd/g.sock
+[cmos]
+type = mc146818
+mmio = 0x09012000
+extended = on
+irq = spi:1019:edge
+""",
+    "device-key-errors.ini": """[dmd]
+arch = x86
+state_dir = relative/dir
+state_dir = /nonexistent-dmd-fuzz/a/b
+state_dir = /etc/passwd
+state_dir =
+[c]
+type = mc146818
+port = 0x70
+extended = maybe
+[c2]
+type = mc146818
+port = 0x71
+extended = yes
+[c3]
+type = mc146818
+port = 0xfffe
+extended = 1
+[p]
+type = pl031
+port = 0x100
+[g]
+type = pl061
+mmio = 0x1000
+ngpio = 9
+input_levels = 0x100
+backend = pty
+[g2]
+type = pl061
+mmio = 0x1800
+ngpio = 0
+input_levels = 0x04
+backend = file:/tmp/x
+[r]
+type = mc146818
+pci = 00:03.0
+irq = msi
+[r2]
+type = pl031
+mmio = 0x3000
+pci_vendor = 0x1234
+pci_class = 0x080300
+[r3]
+type = mc146818
+pci = 00:04.0
+pci_vendor = 0xffff
+pci_device = 0x10000
+pci_class = 0x1000000
+pci_revision = 256
+pci_subsystem_vendor = -1
+pci_subsystem = abc
+irq = spi:40:edge
+[u]
+type = ns16550
+pci = 00:05.0
+pci_vendor = 0x8086
+pci_device = 0x7000
+pci_revision = 0x0
+""",
+    "arm-spi-errors.ini": """[dmd]
+arch = arm
+state_dir = /tmp
+[a]
+type = pl061
+mmio = 0x1000
+irq = spi:31:edge
+[b]
+type = pl061
+mmio = 0x2000
+irq = spi:40:rising
+[c]
+type = pl031
+mmio = 0x3000
+irq = spi:40:edge:level
+[d]
+type = pl031
+mmio = 0x4000
+irq = spi:1020:level
+[e]
+type = pl031
+pci = 00:01.0
+pci_vendor = 0x1234
+pci_device = 0x1
+[f]
+type = mc146818
+port = 0x70
+irq = spi:50:
+""",
+}
+
+
 def write_config_seeds():
     for path in sorted((ROOT / "conf").glob("*.ini")):
         copy(path, CORPUS / "fuzz_config" / f"conf-{path.name}")
     for path in sorted((ROOT / "tests" / "integration").glob("*.ini")):
         copy(path, CORPUS / "fuzz_config" / f"integration-{path.name}")
-    for name, text in BROKEN_CONFIGS.items():
+    for path in sorted((ROOT / "tests" / "e2e" / "scenarios").glob("*/dmd.ini")):
+        copy(path, CORPUS / "fuzz_config" / f"e2e-{path.parent.name}.ini")
+    for name, text in {**BROKEN_CONFIGS, **DEVICE_CONFIGS}.items():
         write(CORPUS / "fuzz_config" / name, text.encode())
     # One port range more than Xen allows a server (the largest seed).
     many = "".join(f"[{i}]\ntype=ns16550\nport={0x1000 + 8 * i}\n" for i in range(257))
     write(CORPUS / "fuzz_config" / "too-many-ranges.ini", many.encode())
+
+
+# ---- fuzz_statefile -------------------------------------------------------------
+
+def state(*lines, owner="cmos", header=True, eol="\n"):
+    text = f"# dmd state of [{owner}]; written by dmd, read when it starts{eol}" if header else ""
+    return (text + "".join(line + eol for line in lines)).encode()
+
+
+def two_files(cmos, rtc):
+    """The target's input: the cmos file's length, then both files."""
+    return struct.pack("<H", len(cmos)) + cmos + rtc
+
+
+def write_statefile_seeds():
+    ram = "".join(f"{i:02x}" for i in range(14, 128))  # bank 0 from 0x0e
+    ext = "".join(f"{255 - i:02x}" for i in range(128))
+    good_cmos = state("version = 1", "offset = -3600", f"cmos = {ram}", f"cmos_ext = {ext}")
+    good_rtc = state("version = 1", "offset = 42", owner="rtc")
+    seeds = {
+        "written-by-dmd": two_files(good_cmos, good_rtc),
+        "no-extended-bank": two_files(state("version = 1", "offset = 0", f"cmos = {ram}"),
+                                      state("version = 1", "offset = 0", owner="rtc")),
+        "crlf-blanks": two_files(state("  version\t=  1 ", "", "offset=-1", f"cmos={ram}",
+                                       eol="\r\n"),
+                                 state("\tversion = 1", "# note", "offset = +7", owner="rtc",
+                                       header=False)),
+        "versions": two_files(state("version = 2", "offset = 0"),
+                              state("offset = 0", "version = 1", owner="rtc")),
+        "no-version": two_files(state(), state("# only a comment", owner="rtc", header=False)),
+        "offset-limits": two_files(state("version = 1", "offset = 320000000000"),
+                                   state("version = 1", "offset = -320000000001", owner="rtc")),
+        "offset-syntax": two_files(state("version = 1", "offset = 9223372036854775808"),
+                                   state("version = 1", "offset = 0x10", "offset = 1e3",
+                                         owner="rtc")),
+        "hex-errors": two_files(state("version = 1", f"cmos = {ram[:-2]}", f"cmos_ext = {ext}g"),
+                                state("version = 1", f"cmos = {ram}", owner="rtc")),
+        "key-errors": two_files(state("version = 1", "offset =", "= 5", "colour = blue"),
+                                state("version = 1", "offset", owner="rtc")),
+        "long-line": two_files(state("version = 1", "offset = " + "0" * 5000),
+                               state("version = 1", "x" * 4090, owner="rtc")),
+        "nul-byte": two_files(state("version = 1", "offset = 1\0 2"),
+                              state("version\0 = 1", owner="rtc")),
+        "empty": two_files(b"", b""),
+    }
+    for name, body in seeds.items():
+        write(CORPUS / "fuzz_statefile" / name, body)
 
 
 # ---- files --------------------------------------------------------------------
@@ -372,8 +804,9 @@ def copy(src, dst):
 
 
 if __name__ == "__main__":
-    for target in ("fuzz_iospace", "fuzz_ring", "fuzz_config"):
+    for target in ("fuzz_iospace", "fuzz_ring", "fuzz_config", "fuzz_statefile"):
         shutil.rmtree(CORPUS / target, ignore_errors=True)
     write_iospace_seeds()
     write_ring_seeds()
     write_config_seeds()
+    write_statefile_seeds()
