@@ -6,14 +6,14 @@
 #include "device.h"
 
 extern const struct device_type uart16550_device;
-extern const struct device_type pl061_device;
 extern const struct device_type mc146818_device;
 extern const struct device_type pl031_device;
+extern const struct device_type pl061_device;
 
 const struct device_type *const device_types[] = {
     &uart16550_device,
-    &pl061_device,
     &mc146818_device,
     &pl031_device,
+    &pl061_device,
     NULL,
 };
