@@ -102,7 +102,7 @@ static uint32_t get(const uint8_t *bytes, unsigned reg, unsigned size)
 
 uint64_t pci_bar_size(const struct device *dev)
 {
-    uint64_t size = dev->type->pci->bar_is_io ? 16 : 4096;
+    uint64_t size = dev->type->pci->bar_is_io ? 4 : 4096;
 
     while (size < dev->cfg->size && size <= UINT64_MAX / 2)
         size <<= 1;

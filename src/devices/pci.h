@@ -47,8 +47,10 @@ void pci_function_free(struct pci_function *fn);
 /* Config space accesses; opaque is the struct pci_function. */
 extern const struct region_ops pci_config_ops;
 
-/* BAR0 size: the window rounded up to a power of two, at least 16 bytes
- * for I/O and 4 KiB for memory (one page, so it never shares a page). */
+/* BAR0 size: the window rounded up to a power of two, at least 4 bytes
+ * for I/O (the smallest I/O BAR; a 16550's is its 8 registers, as Linux's
+ * 8250_pci expects: it makes one port per 8 bytes of BAR) and 4 KiB for
+ * memory (one page, so it never shares a page). */
 uint64_t pci_bar_size(const struct device *dev);
 
 #endif

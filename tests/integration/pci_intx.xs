@@ -4,9 +4,9 @@ cfgread 00:05.0 0x08 4 & 0xffffff00 == 0x07000200
 cfgread 00:05.0 0x0e 1 == 0x00
 cfgread 00:05.0 0x3d 1 == 0x01
 cfgread 00:05.0 0x02 2 == 0x0002
-# BAR0 sizing: an I/O BAR of 16 bytes
+# BAR0 sizing: an I/O BAR of 8 bytes, the UART's registers
 cfgwrite 00:05.0 0x10 4 0xffffffff
-cfgread 00:05.0 0x10 4 == 0xfffffff1
+cfgread 00:05.0 0x10 4 == 0xfffffff9
 cfgwrite 00:05.0 0x10 4 0xc000
 cfgread 00:05.0 0x10 4 == 0xc001
 # Until I/O decode is on the registers are not there

@@ -1,9 +1,10 @@
 # identity: ids from the config, class 08 03 01 (ISA-compatible RTC)
 cfgread 00:07.0 0x00 4 == 0x01461234
 cfgread 00:07.0 0x08 4 == 0x08030100
-# BAR0 is an I/O BAR of 16 bytes (the 2-byte window rounded up)
+# BAR0 is an I/O BAR of 4 bytes (the 2-byte window rounded up to the
+# smallest I/O BAR)
 cfgwrite 00:07.0 0x10 4 0xffffffff
-cfgread 00:07.0 0x10 4 == 0xfffffff1
+cfgread 00:07.0 0x10 4 == 0xfffffffd
 cfgwrite 00:07.0 0x10 4 0xd100
 # not decoded before the command register says so
 inb 0xd101 == 0xff
