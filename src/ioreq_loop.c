@@ -15,6 +15,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <systemd/sd-daemon.h>
 
@@ -184,6 +185,30 @@ unsigned ioreq_loop_sweep(struct ioreq_loop *l, enum ioreq_sweep why)
                     what[why]);
     }
     return found;
+}
+
+/*
+ * Xen completes a request whose server is destroyed from its own copy of
+ * it: a vCPU that has not yet taken dmd's answer (slot IORESP_READY) would
+ * read 0 instead.  So before the server goes, keep answering READY slots
+ * and wait, bounded, until every slot is back to NONE.
+ */
+unsigned ioreq_loop_settle(struct ioreq_loop *l, unsigned timeout_ms)
+{
+    const struct timespec tick = { .tv_nsec = 1000000 }; /* 1 ms */
+    unsigned waiting = 0;
+
+    for (unsigned waited = 0; !l->xen->gone; waited++) {
+        ioreq_loop_sweep(l, SWEEP_SHUTDOWN);
+        waiting = 0;
+        for (unsigned i = 0; i < l->nr_bound; i++)
+            if (ioreq_state_load(&l->pages->shared->vcpu_ioreq[i]) != STATE_IOREQ_NONE)
+                waiting++;
+        if (waiting == 0 || waited >= timeout_ms)
+            break;
+        nanosleep(&tick, NULL);
+    }
+    return waiting;
 }
 
 /* Is an event already waiting on the fd?  Then it is not lost. */

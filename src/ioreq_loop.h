@@ -62,6 +62,11 @@ void ioreq_loop_unbind(struct ioreq_loop *l);
 enum ioreq_sweep { SWEEP_STARTUP, SWEEP_WATCHDOG, SWEEP_SHUTDOWN };
 /* Answer every READY slot and drain the ring; returns requests found. */
 unsigned ioreq_loop_sweep(struct ioreq_loop *l, enum ioreq_sweep why);
+/* At shutdown, with the server disabled: answer what still arrives and
+ * wait up to timeout_ms until every vCPU has taken its answer.  Returns
+ * how many slots are still not idle (0 when all are). */
+#define IOREQ_LOOP_SETTLE_MS 1000
+unsigned ioreq_loop_settle(struct ioreq_loop *l, unsigned timeout_ms);
 /* Run until ev_break (a signal, the domain's death, a broken event
  * channel); returns the exit code the loop chose (0 unless broken). */
 int ioreq_loop_run(struct ioreq_loop *l);

@@ -347,9 +347,15 @@ static void teardown(struct dmd *d)
     if (d->enabled) {
         dmop_set_server_state(&d->xen, false);
         d->enabled = false;
-        /* Requests Xen sent before the disable still wait for an answer. */
-        if (d->io_ready)
-            ioreq_loop_sweep(&d->io, SWEEP_SHUTDOWN);
+        /* Requests Xen sent before the disable still wait for an answer,
+         * and the vCPUs must take their answers before the server goes. */
+        if (d->io_ready) {
+            unsigned busy = ioreq_loop_settle(&d->io, IOREQ_LOOP_SETTLE_MS);
+            if (busy > 0)
+                log_notice("%u vCPU(s) had not taken their last answer after %u ms "
+                           "(paused?); destroying the server anyway",
+                           busy, IOREQ_LOOP_SETTLE_MS);
+        }
     }
     devices_destroy(d->devices);
     d->devices = NULL;
