@@ -163,13 +163,12 @@ static void on_ring_more(struct ev_loop *loop, ev_idle *w, int revents)
 /*
  * Answer every READY slot.  At start-up such a request arrived before its
  * event channel was bound and at shutdown after the loop stopped: both are
- * normal for a busy guest.  Found by the watchdog, a notification was lost.
+ * normal for a busy guest (a lost notification is sweep_lost()'s case).
  */
 unsigned ioreq_loop_sweep(struct ioreq_loop *l, enum ioreq_sweep why)
 {
     static const char *const what[] = {
         [SWEEP_STARTUP] = "answered a request made before its event channel was bound",
-        [SWEEP_WATCHDOG] = "answered a request whose notification was lost (watchdog sweep)",
         [SWEEP_SHUTDOWN] = "answered a request still waiting at shutdown",
     };
     unsigned found = 0;
@@ -181,8 +180,7 @@ unsigned ioreq_loop_sweep(struct ioreq_loop *l, enum ioreq_sweep why)
         found++;
         l->stats.recovered++;
         struct log_fields f = { .device = NULL, .vcpu = (int)i };
-        log_limited(&rl_recovered, why == SWEEP_WATCHDOG ? LOG_WARNING : LOG_INFO, &f, "%s",
-                    what[why]);
+        log_limited(&rl_recovered, LOG_INFO, &f, "%s", what[why]);
     }
     return found;
 }
@@ -219,6 +217,29 @@ static bool event_waiting(struct ioreq_loop *l)
     return poll(&p, 1, 0) > 0;
 }
 
+/* A slot READY now and at the last tick, with no event waiting, had its
+ * notification lost: answer it.  One READY for the first time may just
+ * have its event still on the way. */
+static void sweep_lost(struct ioreq_loop *l)
+{
+    bool waiting = event_waiting(l);
+
+    if (!waiting)
+        drain_ring(l); /* the buffered port's event may be lost too */
+    for (unsigned i = 0; i < l->nr_bound; i++) {
+        bool ready = ioreq_state_load(&l->pages->shared->vcpu_ioreq[i]) == STATE_IOREQ_READY;
+
+        if (ready && l->ready_last_tick[i] && !waiting && serve_slot(l, i)) {
+            struct log_fields f = { .device = NULL, .vcpu = (int)i };
+            l->stats.recovered++;
+            log_limited(&rl_recovered, LOG_WARNING, &f,
+                        "answered a request whose notification was lost (watchdog sweep)");
+            ready = false;
+        }
+        l->ready_last_tick[i] = ready;
+    }
+}
+
 static void on_sweep(struct ev_loop *loop, ev_timer *w, int revents)
 {
     struct ioreq_loop *l = w->data;
@@ -233,8 +254,7 @@ static void on_sweep(struct ev_loop *loop, ev_timer *w, int revents)
         ev_break(loop, EVBREAK_ALL);
         return;
     }
-    if (!event_waiting(l))
-        ioreq_loop_sweep(l, SWEEP_WATCHDOG);
+    sweep_lost(l);
     sd_notify(0, "WATCHDOG=1");
 }
 
@@ -251,8 +271,11 @@ int ioreq_loop_init(struct ioreq_loop *l, struct ev_loop *loop, struct dmop *xen
     l->devices = devices;
     dmop_guestmem_init(&l->mem, xen);
     l->vcpu_port = calloc(nr_vcpus, sizeof(*l->vcpu_port));
-    if (l->vcpu_port == NULL)
+    l->ready_last_tick = calloc(nr_vcpus, sizeof(*l->ready_last_tick));
+    if (l->vcpu_port == NULL || l->ready_last_tick == NULL) {
+        ioreq_loop_fini(l);
         return -ENOMEM;
+    }
 
     ev_io_init(&l->evtchn, on_event, dmop_evtchn_fd(xen), EV_READ);
     ev_timer_init(&l->sweep, on_sweep, IOREQ_LOOP_SWEEP_SECONDS, IOREQ_LOOP_SWEEP_SECONDS);
@@ -322,4 +345,6 @@ void ioreq_loop_fini(struct ioreq_loop *l)
 {
     free(l->vcpu_port);
     l->vcpu_port = NULL;
+    free(l->ready_last_tick);
+    l->ready_last_tick = NULL;
 }

@@ -17,7 +17,8 @@
 struct iospace;
 struct devices;
 
-/* Slow timer: sweep every slot for a READY request whose event was lost,
+/* Slow timer: answer a request whose event was lost (READY at two ticks in
+ * a row: a busy host may deliver an event late, never a second late),
  * check the domain still exists, and pet systemd's watchdog. */
 #define IOREQ_LOOP_SWEEP_SECONDS 1.0
 
@@ -39,6 +40,7 @@ struct ioreq_loop {
 
     unsigned nr_vcpus;
     evtchn_port_t *vcpu_port; /* local port per vCPU */
+    bool *ready_last_tick;    /* per vCPU: slot READY at the last watchdog tick */
     unsigned nr_bound;        /* vCPU ports bound so far */
     bool buf_bound;
     evtchn_port_t buf_port;   /* local bufioreq port */
@@ -59,7 +61,7 @@ int ioreq_loop_init(struct ioreq_loop *l, struct ev_loop *loop, struct dmop *xen
  * the buffered port.  Unwinds its own partial work on failure. */
 int ioreq_loop_bind(struct ioreq_loop *l);
 void ioreq_loop_unbind(struct ioreq_loop *l);
-enum ioreq_sweep { SWEEP_STARTUP, SWEEP_WATCHDOG, SWEEP_SHUTDOWN };
+enum ioreq_sweep { SWEEP_STARTUP, SWEEP_SHUTDOWN };
 /* Answer every READY slot and drain the ring; returns requests found. */
 unsigned ioreq_loop_sweep(struct ioreq_loop *l, enum ioreq_sweep why);
 /* At shutdown, with the server disabled: answer what still arrives and
