@@ -2,8 +2,8 @@
 /*
  * The tiny PVH test guest.  Xen enters start.S in 32-bit protected mode with
  * paging off and %ebx pointing at struct hvm_start_info; the command line
- * (xl's `cmdline`) names the scenario.  The guest powers itself off when the
- * scenario returns.
+ * (xl's `cmdline`) names the scenario, optionally followed by a space and
+ * its argument.  The guest powers itself off when the scenario returns.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -23,13 +23,25 @@ static const struct {
     { "smp", scenario_smp },
     { "lifecycle", scenario_lifecycle },
     { "spin", scenario_spin },
+    { "rtc-set", scenario_rtc_set },
+    { "rtc-restart", scenario_rtc_restart },
+    { "pci-msi", scenario_pci_msi },
 };
 
-static int streq(const char *a, const char *b)
+const char *scenario_arg = "";
+
+/* The command line starts with the scenario's name; what follows the first
+ * space is the scenario's argument. */
+static int name_matches(const char *cmdline, const char *name)
 {
-    while (*a && *a == *b)
-        a++, b++;
-    return *a == *b;
+    while (*name && *cmdline == *name)
+        cmdline++, name++;
+    if (*name || (*cmdline != '\0' && *cmdline != ' '))
+        return 0;
+    while (*cmdline == ' ')
+        cmdline++;
+    scenario_arg = cmdline;
+    return 1;
 }
 
 void guest_main(const struct hvm_start_info *si);
@@ -42,7 +54,7 @@ void guest_main(const struct hvm_start_info *si)
         cmdline = (const char *)(uintptr_t)si->cmdline_paddr;
     report_note(cmdline);
     for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
-        if (streq(cmdline, scenarios[i].name)) {
+        if (name_matches(cmdline, scenarios[i].name)) {
             scenarios[i].run();
             xen_poweroff();
         }

@@ -45,10 +45,8 @@ void report_plan(unsigned nchecks)
     xen_puts("\n");
 }
 
-bool report_check(const char *name, uint32_t got, uint32_t want)
+static bool check_line(const char *name, bool ok, uint32_t got, uint32_t want)
 {
-    bool ok = got == want;
-
     if (ok)
         passed++;
     else
@@ -59,6 +57,23 @@ bool report_check(const char *name, uint32_t got, uint32_t want)
     put_hex(got);
     xen_puts(" want=");
     put_hex(want);
+    return ok;
+}
+
+bool report_check(const char *name, uint32_t got, uint32_t want)
+{
+    bool ok = check_line(name, got == want, got, want);
+
+    xen_puts("\n");
+    return ok;
+}
+
+bool report_check_range(const char *name, uint32_t got, uint32_t lo, uint32_t hi)
+{
+    bool ok = check_line(name, lo <= got && got <= hi, got, lo);
+
+    xen_puts("..");
+    put_hex(hi);
     xen_puts("\n");
     return ok;
 }
@@ -76,5 +91,14 @@ void report_note(const char *text)
 {
     xen_puts("# ");
     xen_puts(text);
+    xen_puts("\n");
+}
+
+void report_note_value(const char *text, int32_t value)
+{
+    xen_puts("# ");
+    xen_puts(text);
+    xen_puts(value < 0 ? " -" : " ");
+    put_dec(value < 0 ? 0u - (uint32_t)value : (uint32_t)value);
     xen_puts("\n");
 }

@@ -21,16 +21,19 @@
 
 #define LIFECYCLE_ROUNDS 11 /* the first dmd and ten restarts */
 
-/* Bounded: if no new dmd comes, the round's check fails instead. */
-static void wait_for_new_instance(uint8_t old_mark)
+/* Bounded: if no new dmd comes, the round's check fails instead.  Returns
+ * the value that announced the new instance (a fresh dmd's 0x00). */
+static uint8_t wait_for_new_instance(uint8_t old_mark)
 {
-    for (unsigned i = 0; i < 10000000; i++) {
-        uint8_t v = inb(COM1 + UART_SCR);
+    uint8_t v = 0xff;
 
+    for (unsigned i = 0; i < 10000000; i++) {
+        v = inb(COM1 + UART_SCR);
         if (v != 0xff && v != old_mark)
-            return;
+            break;
         xen_yield();
     }
+    return v;
 }
 
 /* "round-N" in buf (N < 100). */
@@ -51,11 +54,13 @@ void scenario_lifecycle(void)
 
     report_plan(LIFECYCLE_ROUNDS);
     for (unsigned round = 0; round < LIFECYCLE_ROUNDS; round++) {
-        wait_for_new_instance(mark);
+        uint8_t first = wait_for_new_instance(mark);
+
         mark = (uint8_t)(0xa0 + round);
         outb(COM1 + UART_SCR, mark);
         round_name(name, "round-", round);
-        report_check(name, inb(COM1 + UART_SCR), mark);
+        if (!report_check(name, inb(COM1 + UART_SCR), mark))
+            report_note_value("the scratch register had read", first);
         round_name(line, "round ", round);
         uart_puts(&uart_com1, line);
         uart_puts(&uart_com1, "\n");
