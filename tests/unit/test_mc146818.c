@@ -20,6 +20,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "device_harness.h"
 #include <ev.h>
 
 #include "config.h"
@@ -62,16 +64,7 @@ struct rtc_test {
 
 static void create_device(struct rtc_test *t)
 {
-    t->dev = (struct device){
-        .name = t->cfg.name,
-        .type = &mc146818_device,
-        .cfg = &t->cfg,
-        .loop = t->loop,
-        .irq = t->irq,
-        .state_dir = t->dir[0] != '\0' ? t->dir : NULL,
-        .max_access = mc146818_device.max_access,
-        .wide = mc146818_device.wide,
-    };
+    t->dev = harness_device(&t->cfg, t->loop, t->irq, t->dir[0] != '\0' ? t->dir : NULL);
     assert_int_equal(mc146818_device.create(&t->dev), 0);
     assert_non_null(t->dev.state);
 }

@@ -17,6 +17,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "device_harness.h"
 #include <ev.h>
 
 #include "config.h"
@@ -44,16 +46,7 @@ struct pl031_test {
 
 static void create_device(struct pl031_test *t)
 {
-    t->dev = (struct device){
-        .name = t->cfg.name,
-        .type = &pl031_device,
-        .cfg = &t->cfg,
-        .loop = t->loop,
-        .irq = t->irq,
-        .state_dir = t->dir[0] != '\0' ? t->dir : NULL,
-        .max_access = pl031_device.max_access,
-        .wide = pl031_device.wide,
-    };
+    t->dev = harness_device(&t->cfg, t->loop, t->irq, t->dir[0] != '\0' ? t->dir : NULL);
     assert_int_equal(pl031_device.create(&t->dev), 0);
     assert_non_null(t->dev.state);
 }

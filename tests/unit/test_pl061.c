@@ -23,6 +23,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "device_harness.h"
 #include <ev.h>
 
 #include "config.h"
@@ -65,11 +67,7 @@ struct gpio_test {
 
 static int param_slot(const char *key)
 {
-    for (int i = 0; pl061_device.params[i].key != NULL; i++)
-        if (strcmp(pl061_device.params[i].key, key) == 0)
-            return i;
-    fail_msg("pl061 has no parameter %s", key);
-    return -1;
+    return harness_param_slot(&pl061_device, key);
 }
 
 /* Fill the config; create() is left to the caller.  backend "socket"
@@ -106,15 +104,7 @@ static void setup(struct gpio_test *t, unsigned ngpio, unsigned inputs, const ch
     assert_null(chardev_spec_parse(backend, &v->chr));
     t->cfg.size = pl061_device.window_size(&t->cfg);
 
-    t->dev = (struct device){
-        .name = t->cfg.name,
-        .type = &pl061_device,
-        .cfg = &t->cfg,
-        .loop = t->loop,
-        .irq = t->irq,
-        .max_access = pl061_device.max_access,
-        .wide = pl061_device.wide,
-    };
+    t->dev = harness_device(&t->cfg, t->loop, t->irq, NULL);
 }
 
 static void make_gpio(struct gpio_test *t, unsigned ngpio, unsigned inputs, const char *backend)

@@ -23,6 +23,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "device_harness.h"
 #include <ev.h>
 
 #include "config.h"
@@ -57,11 +59,7 @@ struct uart_test {
 
 static int param_slot(const char *key)
 {
-    for (int i = 0; uart16550_device.params[i].key != NULL; i++)
-        if (strcmp(uart16550_device.params[i].key, key) == 0)
-            return i;
-    fail_msg("ns16550 has no parameter %s", key);
-    return -1;
+    return harness_param_slot(&uart16550_device, key);
 }
 
 static void make_uart(struct uart_test *t, enum attach_kind kind, unsigned shift,
@@ -90,15 +88,7 @@ static void make_uart(struct uart_test *t, enum attach_kind kind, unsigned shift
     assert_null(chardev_spec_parse(backend, &v->chr));
     t->cfg.size = uart16550_device.window_size(&t->cfg);
 
-    t->dev = (struct device){
-        .name = t->cfg.name,
-        .type = &uart16550_device,
-        .cfg = &t->cfg,
-        .loop = t->loop,
-        .irq = t->irq,
-        .max_access = uart16550_device.max_access,
-        .wide = uart16550_device.wide,
-    };
+    t->dev = harness_device(&t->cfg, t->loop, t->irq, NULL);
     assert_int_equal(uart16550_device.create(&t->dev), 0);
     assert_non_null(t->dev.state);
 }
