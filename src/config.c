@@ -11,7 +11,8 @@
  *  3. validate: one pass per rule over all devices (windows, overlaps,
  *     range counts, architecture, ranges Xen emulates itself).
  *
- * Phase 1 lives in config_ini.c, which explains how line numbers are kept.
+ * Phase 1 lives in config_ini.c, which explains how line numbers are kept;
+ * phase 3 in config_check.c.  config_internal.h is what they share.
  *
  * Messages come out phase by phase (syntax, then values, then validation),
  * each naming its line, so they are not always in line order.
@@ -32,29 +33,9 @@
 #include <xen/xen.h>
 #include <xen/hvm/hvm_op.h>
 
-#include "config_ini.h"
+#include "config_internal.h"
 #include "devices/device.h"
 #include "log.h"
-
-/* Longest message text, before "PATH:LINE: " is prepended. */
-#define MSG_MAX 1024
-#define PORT_LAST 0xffffu
-
-/* Per device, beside cfg.devs: what the validation passes may rely on. */
-struct dev_state {
-    bool usable;          /* its section had no error: size is known */
-    bool placed;          /* check_windows() accepted [first, last] */
-    uint64_t first, last; /* port or address range; PCI: the SBDF */
-};
-
-struct loader {
-    const char *path;
-    int errors;
-    struct ini_doc doc;  /* phase 1 */
-    struct dmd_config cfg;
-    struct dev_state *state; /* parallel to cfg.devs */
-    int arch_line, bufioreq_line; /* 0: not set in the file */
-};
 
 __attribute__((format(printf, 4, 0)))
 static void report(const struct loader *ld, int prio, int line, const char *fmt, va_list ap)
@@ -68,9 +49,7 @@ static void report(const struct loader *ld, int prio, int line, const char *fmt,
         log_emit(prio, NULL, "%s: %s", ld->path, msg);
 }
 
-/* line 0: about the whole file. */
-__attribute__((format(printf, 3, 4)))
-static void cfg_error(struct loader *ld, int line, const char *fmt, ...)
+void config_error(struct loader *ld, int line, const char *fmt, ...)
 {
     va_list ap;
 
@@ -80,8 +59,7 @@ static void cfg_error(struct loader *ld, int line, const char *fmt, ...)
     ld->errors++;
 }
 
-__attribute__((format(printf, 3, 4)))
-static void cfg_warn(struct loader *ld, int line, const char *fmt, ...)
+void config_warn(struct loader *ld, int line, const char *fmt, ...)
 {
     va_list ap;
 
@@ -101,7 +79,7 @@ static void list_add(char *buf, size_t len, const char *word)
 /* Phase 1 (config_ini.c) reports through this. */
 static void on_ini_error(void *ctx, int line, const char *msg)
 {
-    cfg_error(ctx, line, "%s", msg);
+    config_error(ctx, line, "%s", msg);
 }
 
 /* ------------------------------------------------------------------------
@@ -350,14 +328,14 @@ static int param_index(const struct device_type *type, const char *key)
  * Phase 2: sections
  */
 
-static const char *const attach_keys[] = {
+const char *const config_attach_keys[] = {
     [ATTACH_NONE] = "none", [ATTACH_PORT] = "port", [ATTACH_MMIO] = "mmio", [ATTACH_PCI] = "pci",
 };
 
 static void bad_value(struct loader *ld, const struct ini_section *sec,
                       const struct ini_entry *e, const char *why)
 {
-    cfg_error(ld, e->line, "[%s] `%s` = `%s` %s", sec->name, e->key, e->value, why);
+    config_error(ld, e->line, "[%s] `%s` = `%s` %s", sec->name, e->key, e->value, why);
 }
 
 static bool number_value(struct loader *ld, const struct ini_section *sec,
@@ -375,7 +353,7 @@ static bool is_duplicate(struct loader *ld, const struct ini_section *sec, size_
 {
     for (size_t j = 0; j < i; j++) {
         if (strcmp(sec->entries[j].key, sec->entries[i].key) == 0) {
-            cfg_error(ld, sec->entries[i].line, "[%s] duplicate key `%s` (first set on line %d)",
+            config_error(ld, sec->entries[i].line, "[%s] duplicate key `%s` (first set on line %d)",
                       sec->name, sec->entries[i].key, sec->entries[j].line);
             return true;
         }
@@ -387,14 +365,14 @@ static bool has_value(struct loader *ld, const struct ini_section *sec, const st
 {
     if (e->value[0] != '\0')
         return true;
-    cfg_error(ld, e->line, "[%s] `%s` has no value", sec->name, e->key);
+    config_error(ld, e->line, "[%s] `%s` has no value", sec->name, e->key);
     return false;
 }
 
 static void unknown_key(struct loader *ld, const struct ini_section *sec,
                         const struct ini_entry *e, const char *valid)
 {
-    cfg_error(ld, e->line, "[%s] unknown key `%s`; valid keys: %s", sec->name, e->key, valid);
+    config_error(ld, e->line, "[%s] unknown key `%s`; valid keys: %s", sec->name, e->key, valid);
 }
 
 /* [dmd] */
@@ -467,7 +445,7 @@ static void set_state_dir(struct loader *ld, const struct ini_section *sec,
     free(ld->cfg.state_dir);
     ld->cfg.state_dir = strdup(e->value);
     if (ld->cfg.state_dir == NULL)
-        cfg_error(ld, e->line, "out of memory");
+        config_error(ld, e->line, "out of memory");
 }
 
 static const struct dmd_key {
@@ -508,10 +486,10 @@ static bool claim_attach(struct loader *ld, const struct ini_section *sec,
                          struct dev_config *dc, const struct ini_entry *e, enum attach_kind kind)
 {
     if (dc->attach.kind != ATTACH_NONE) {
-        cfg_error(ld, e->line,
+        config_error(ld, e->line,
                   "[%s] `%s`: the device is already attached with `%s` on line %d; "
                   "give exactly one of port, mmio, pci",
-                  sec->name, e->key, attach_keys[dc->attach.kind], dc->attach.line);
+                  sec->name, e->key, config_attach_keys[dc->attach.kind], dc->attach.line);
         return false;
     }
     dc->attach.kind = kind;
@@ -653,20 +631,20 @@ static const struct device_type *find_type(struct loader *ld, const struct ini_s
 
     known_types(types, sizeof(types));
     if (e == NULL) {
-        cfg_error(ld, sec->line, "[%s] has no `type`; known types: %s", sec->name, types);
+        config_error(ld, sec->line, "[%s] has no `type`; known types: %s", sec->name, types);
         return NULL;
     }
     if (e->value[0] == '\0')
         return NULL; /* reported as a key without value */
     type = device_type_find(e->value);
     if (type == NULL) {
-        cfg_error(ld, e->line, "[%s] `type` = `%s` is not a known device type; known types: %s",
+        config_error(ld, e->line, "[%s] `type` = `%s` is not a known device type; known types: %s",
                   sec->name, e->value, types);
         return NULL;
     }
     bug = type_table_problem(type);
     if (bug != NULL) {
-        cfg_error(ld, e->line, "[%s] device type %s %s: this is a bug in dmd's device table",
+        config_error(ld, e->line, "[%s] device type %s %s: this is a bug in dmd's device table",
                   sec->name, type->name, bug);
         return NULL;
     }
@@ -736,7 +714,7 @@ static void apply_defaults(struct loader *ld, const struct ini_section *sec,
         if (dc->params[i].set || p->def == NULL)
             continue;
         if (!param_parse(p, p->def, &dc->params[i], why, sizeof(why)))
-            cfg_error(ld, sec->line,
+            config_error(ld, sec->line,
                       "[%s] device type %s: the built-in default `%s` = `%s` %s; "
                       "this is a bug in dmd's device table",
                       sec->name, dc->type->name, p->key, p->def, why);
@@ -747,7 +725,7 @@ static void apply_defaults(struct loader *ld, const struct ini_section *sec,
 static bool has_attach_key(const struct ini_section *sec)
 {
     for (int kind = ATTACH_PORT; kind <= ATTACH_PCI; kind++)
-        if (find_entry(sec, attach_keys[kind]) != NULL)
+        if (find_entry(sec, config_attach_keys[kind]) != NULL)
             return true;
     return false;
 }
@@ -757,7 +735,7 @@ static void allowed_attach_list(const struct device_type *type, char *buf, size_
     buf[0] = '\0';
     for (int kind = ATTACH_PORT; kind <= ATTACH_PCI; kind++)
         if (type->attach & DEVICE_ATTACH(kind))
-            list_add(buf, len, attach_keys[kind]);
+            list_add(buf, len, config_attach_keys[kind]);
 }
 
 /* A device with no PCI ids of its own needs them from the config. */
@@ -768,7 +746,7 @@ static void check_pci_identity(struct loader *ld, const struct dev_config *dc)
     if (id == NULL || id->vendor != 0 || !(dc->type->attach & DEVICE_ATTACH(ATTACH_PCI)))
         return;
     if (!dc->pci_id.set[PCI_ID_VENDOR] || !dc->pci_id.set[PCI_ID_DEVICE])
-        cfg_error(ld, dc->attach.line,
+        config_error(ld, dc->attach.line,
                   "[%s] `pci`: device type %s has no PCI vendor and device id of its own; "
                   "set pci_vendor and pci_device to the ids the guest's driver matches",
                   dc->name, dc->type->name);
@@ -783,12 +761,12 @@ static void check_attach(struct loader *ld, const struct ini_section *sec,
     if (dc->attach.kind == ATTACH_NONE && has_attach_key(sec))
         return; /* there is one, but its value was reported as bad */
     if (dc->attach.kind == ATTACH_NONE)
-        cfg_error(ld, sec->line, "[%s] has no attach point; set one of: %s", sec->name,
+        config_error(ld, sec->line, "[%s] has no attach point; set one of: %s", sec->name,
                   allowed);
     else if (!(dc->type->attach & DEVICE_ATTACH(dc->attach.kind)))
-        cfg_error(ld, dc->attach.line,
+        config_error(ld, dc->attach.line,
                   "[%s] `%s`: device type %s cannot be attached that way; it accepts: %s",
-                  sec->name, attach_keys[dc->attach.kind], dc->type->name, allowed);
+                  sec->name, config_attach_keys[dc->attach.kind], dc->type->name, allowed);
     if (dc->attach.kind == ATTACH_PCI) {
         check_pci_identity(ld, dc);
         return;
@@ -797,7 +775,7 @@ static void check_attach(struct loader *ld, const struct ini_section *sec,
         const struct ini_entry *e = find_entry(sec, pci_id_keys[f].key);
 
         if (dc->pci_id.set[f] && e != NULL)
-            cfg_error(ld, e->line, "[%s] `%s` only applies to a device attached with `pci`",
+            config_error(ld, e->line, "[%s] `%s` only applies to a device attached with `pci`",
                       sec->name, pci_id_keys[f].key);
     }
 }
@@ -822,7 +800,7 @@ static struct dev_config *add_device(struct loader *ld, const struct ini_section
     ld->cfg.ndevs++;
     return &devs[n];
 oom:
-    cfg_error(ld, sec->line, "out of memory");
+    config_error(ld, sec->line, "out of memory");
     return NULL;
 }
 
@@ -874,7 +852,7 @@ static void load_sections(struct loader *ld)
         while (strcmp(ld->doc.secs[j].name, sec->name) != 0)
             j++;
         if (j < i)
-            cfg_error(ld, sec->line, "duplicate section [%s] (first defined on line %d)",
+            config_error(ld, sec->line, "duplicate section [%s] (first defined on line %d)",
                       sec->name, ld->doc.secs[j].line);
         else
             load_section(ld, sec);
@@ -887,206 +865,6 @@ static void apply_dmd_defaults(struct loader *ld)
         ld->cfg.bufioreq = ld->cfg.arch == DMD_ARCH_ARM ? HVM_IOREQSRV_BUFIOREQ_OFF
                                                         : HVM_IOREQSRV_BUFIOREQ_ATOMIC;
 }
-
-/* ------------------------------------------------------------------------
- * Phase 3: validation, one pass per rule
- */
-
-static uint64_t pci_sbdf(struct pci_addr a)
-{
-    return (uint64_t)a.bus << 8 | (uint64_t)a.dev << 3 | a.fn;
-}
-
-static void format_window(const struct dev_config *dc, const struct dev_state *st,
-                          char *buf, size_t len)
-{
-    if (dc->attach.kind == ATTACH_PCI)
-        snprintf(buf, len, "%02x:%02x.%x", dc->attach.pci.bus, dc->attach.pci.dev,
-                 dc->attach.pci.fn);
-    else
-        snprintf(buf, len, "0x%" PRIx64 "-0x%" PRIx64, st->first, st->last);
-}
-
-/* Empty windows, windows that wrap, port windows past 0xffff. */
-static void check_windows(struct loader *ld)
-{
-    for (size_t i = 0; i < ld->cfg.ndevs; i++) {
-        const struct dev_config *dc = &ld->cfg.devs[i];
-        struct dev_state *st = &ld->state[i];
-        const char *key = attach_keys[dc->attach.kind];
-        uint64_t last = dc->attach.base + dc->size - 1;
-
-        if (!st->usable)
-            continue;
-        if (dc->size == 0) {
-            cfg_error(ld, dc->attach.line,
-                      "[%s] `%s`: device type %s has an empty register window with these "
-                      "settings", dc->name, key, dc->type->name);
-        } else if (dc->attach.kind == ATTACH_PCI) {
-            st->first = st->last = pci_sbdf(dc->attach.pci);
-            st->placed = true;
-        } else if (last < dc->attach.base) {
-            cfg_error(ld, dc->attach.line,
-                      "[%s] `%s` = 0x%" PRIx64 ": the register window of 0x%" PRIx64
-                      " bytes wraps past 2^64", dc->name, key, dc->attach.base, dc->size);
-        } else if (dc->attach.kind == ATTACH_PORT && last > PORT_LAST) {
-            cfg_error(ld, dc->attach.line,
-                      "[%s] `%s` = 0x%" PRIx64 ": the register window of 0x%" PRIx64
-                      " ports ends at 0x%" PRIx64 ", past the last I/O port 0xffff",
-                      dc->name, key, dc->attach.base, dc->size, last);
-        } else {
-            st->first = dc->attach.base;
-            st->last = last;
-            st->placed = true;
-        }
-    }
-}
-
-/* Xen refuses a range that overlaps another of the same server (EEXIST). */
-static void check_overlaps(struct loader *ld)
-{
-    for (size_t i = 0; i < ld->cfg.ndevs; i++) {
-        const struct dev_config *a = &ld->cfg.devs[i];
-        const struct dev_state *sa = &ld->state[i];
-
-        for (size_t j = 0; sa->placed && j < i; j++) {
-            const struct dev_config *b = &ld->cfg.devs[j];
-            const struct dev_state *sb = &ld->state[j];
-            char wa[48], wb[48];
-
-            if (!sb->placed || a->attach.kind != b->attach.kind || sa->first > sb->last ||
-                sb->first > sa->last)
-                continue;
-            format_window(a, sa, wa, sizeof(wa));
-            format_window(b, sb, wb, sizeof(wb));
-            cfg_error(ld, a->attach.line, "[%s] `%s` %s overlaps [%s] `%s` %s (line %d)",
-                      a->name, attach_keys[a->attach.kind], wa, b->name,
-                      attach_keys[b->attach.kind], wb, b->attach.line);
-        }
-    }
-}
-
-static void check_range_counts(struct loader *ld)
-{
-    size_t count[ATTACH_PCI + 1] = { 0 };
-
-    for (size_t i = 0; i < ld->cfg.ndevs; i++) {
-        const struct dev_config *dc = &ld->cfg.devs[i];
-
-        if (!ld->state[i].placed || ++count[dc->attach.kind] != CONFIG_MAX_RANGES_PER_TYPE + 1)
-            continue;
-        cfg_error(ld, dc->attach.line,
-                  "[%s] `%s`: more than %d %s ranges; Xen allows at most %d per ioreq server",
-                  dc->name, attach_keys[dc->attach.kind], CONFIG_MAX_RANGES_PER_TYPE,
-                  attach_keys[dc->attach.kind], CONFIG_MAX_RANGES_PER_TYPE);
-    }
-}
-
-static void check_arm_device(struct loader *ld, const struct dev_config *dc)
-{
-    if (dc->attach.kind == ATTACH_PORT)
-        cfg_error(ld, dc->attach.line, "[%s] `port`: Arm has no I/O ports (arch = arm); "
-                  "use mmio", dc->name);
-    else if (dc->attach.kind == ATTACH_PCI)
-        cfg_error(ld, dc->attach.line, "[%s] `pci`: PCI devices are not available on Arm "
-                  "(arch = arm); use mmio", dc->name);
-    if (dc->irq.kind == IRQ_ISA)
-        cfg_error(ld, dc->irq_line, "[%s] `irq` = isa:%" PRIu32 ": Arm has no ISA interrupts "
-                  "(arch = arm); use spi:N", dc->name, dc->irq.num);
-    else if (dc->irq.kind == IRQ_INTX || dc->irq.kind == IRQ_MSI)
-        cfg_error(ld, dc->irq_line, "[%s] `irq` = %s needs PCI, which is not available on "
-                  "Arm (arch = arm); use spi:N", dc->name,
-                  dc->irq.kind == IRQ_INTX ? "intx" : "msi");
-}
-
-static void check_x86_device(struct loader *ld, const struct dev_config *dc)
-{
-    if (dc->irq.kind == IRQ_SPI)
-        cfg_error(ld, dc->irq_line, "[%s] `irq` = spi:%" PRIu32 ": SPIs are Arm GIC "
-                  "interrupts (arch = x86); use isa:N, or intx / msi with pci", dc->name,
-                  dc->irq.num);
-    else if ((dc->irq.kind == IRQ_INTX || dc->irq.kind == IRQ_MSI) &&
-             dc->attach.kind != ATTACH_PCI)
-        cfg_error(ld, dc->irq_line, "[%s] `irq` = %s needs the device attached with `pci`",
-                  dc->name, dc->irq.kind == IRQ_INTX ? "intx" : "msi");
-}
-
-static void check_arch(struct loader *ld)
-{
-    if (ld->cfg.arch == DMD_ARCH_ARM && ld->cfg.bufioreq == HVM_IOREQSRV_BUFIOREQ_ATOMIC)
-        cfg_error(ld, ld->bufioreq_line, "[dmd] `bufioreq` = atomic: Xen on Arm rejects "
-                  "buffered ioreqs; use off (the default on Arm)");
-    for (size_t i = 0; i < ld->cfg.ndevs; i++) {
-        if (ld->cfg.arch == DMD_ARCH_ARM)
-            check_arm_device(ld, &ld->cfg.devs[i]);
-        else
-            check_x86_device(ld, &ld->cfg.devs[i]);
-    }
-}
-
-/* What Xen emulates itself for x86 HVM guests (not for PVH guests). */
-static const struct xen_range {
-    enum attach_kind kind;
-    uint64_t first, last;
-    const char *what;
-} xen_hvm_ranges[] = {
-    { ATTACH_PORT, 0x20, 0x21, "the master PIC" },
-    { ATTACH_PORT, 0xa0, 0xa1, "the slave PIC" },
-    { ATTACH_PORT, 0x40, 0x43, "the PIT" },
-    { ATTACH_PORT, 0x61, 0x61, "the PIT gate / PC speaker port" },
-    { ATTACH_PORT, 0x70, 0x71, "the RTC" },
-    { ATTACH_PORT, 0x4d0, 0x4d1, "the ELCR" },
-    { ATTACH_PORT, 0xcf8, 0xcff, "the PCI configuration mechanism" },
-    { ATTACH_PORT, 0x1f40, 0x1f4f, "the ACPI PM registers (layout v0)" },
-    { ATTACH_PORT, 0x1f80, 0x1f87, "the ACPI GPE0 block (layout v0)" },
-    { ATTACH_PORT, 0xb000, 0xb00f, "the ACPI PM registers (layout v1)" },
-    { ATTACH_PORT, 0xafe0, 0xafe3, "the ACPI GPE0 block (layout v1)" },
-    { ATTACH_MMIO, 0xfec00000, 0xfec00fff, "the IOAPIC" },
-    { ATTACH_MMIO, 0xfed00000, 0xfed003ff, "the HPET" },
-    { ATTACH_MMIO, 0xfee00000, 0xfeefffff, "the local APIC" },
-};
-
-static void warn_xen_emulated(struct loader *ld)
-{
-    if (ld->cfg.arch != DMD_ARCH_X86)
-        return;
-    for (size_t i = 0; i < ld->cfg.ndevs; i++) {
-        const struct dev_config *dc = &ld->cfg.devs[i];
-        const struct dev_state *st = &ld->state[i];
-
-        for (size_t r = 0; r < sizeof(xen_hvm_ranges) / sizeof(xen_hvm_ranges[0]); r++) {
-            const struct xen_range *x = &xen_hvm_ranges[r];
-
-            if (!st->placed || dc->attach.kind != x->kind || st->first > x->last ||
-                x->first > st->last)
-                continue;
-            cfg_warn(ld, dc->attach.line,
-                     "[%s] `%s` 0x%" PRIx64 "-0x%" PRIx64 " overlaps %s (0x%" PRIx64
-                     "-0x%" PRIx64 "), which Xen emulates itself for HVM guests: on an HVM "
-                     "guest dmd never sees those accesses (PVH guests do reach dmd)",
-                     dc->name, attach_keys[dc->attach.kind], st->first, st->last, x->what,
-                     x->first, x->last);
-        }
-    }
-}
-
-/* Valid, but probably not what the operator meant. */
-static void warn_no_devices(struct loader *ld)
-{
-    if (ld->cfg.ndevs > 0 || ld->errors > 0)
-        return;
-    cfg_warn(ld, 0, "%s: dmd will serve no devices (it still answers the ioreq server's "
-             "requests)", ld->doc.lines == 0 ? "the file is empty" : "no device sections");
-}
-
-static void (*const validators[])(struct loader *ld) = {
-    check_windows, /* first: the passes below use the windows it accepts */
-    check_overlaps,
-    check_range_counts,
-    check_arch,
-    warn_xen_emulated,
-    warn_no_devices,
-};
 
 /* ------------------------------------------------------------------------
  * Public interface
@@ -1107,14 +885,13 @@ int config_load(const char *path, struct dmd_config *cfg)
     if (ini_doc_read(path, &ld.doc, on_ini_error, &ld) == 0) {
         load_sections(&ld);
         apply_dmd_defaults(&ld);
-        for (size_t i = 0; i < sizeof(validators) / sizeof(validators[0]); i++)
-            validators[i](&ld);
+        config_validate(&ld);
     }
     ini_doc_free(&ld.doc);
     free(ld.state);
     ld.cfg.path = strdup(path);
     if (ld.cfg.path == NULL)
-        cfg_error(&ld, 0, "out of memory");
+        config_error(&ld, 0, "out of memory");
     if (ld.errors > 0) {
         config_free(&ld.cfg);
         return -1;
