@@ -98,12 +98,7 @@ enum {
 
 #define UIP_NS INT64_C(244000)          /* UIP is set this long before an update */
 #define PERIODIC_MIN_NS INT64_C(976563) /* 1/1024 s: the fastest line we raise */
-#define TIMER_MAX_NS (10 * RTC_NS_PER_SEC) /* look again at least this often */
-#define TIMER_SLACK_NS INT64_C(20000)   /* wake just after the event, not before */
 #define SECS_PER_DAY 86400
-/* The registers can set years 0 to 9999: a state file's offset beyond
- * 10000 years is not one dmd wrote. */
-#define OFFSET_LIMIT INT64_C(320000000000)
 
 #define CMOS_STATE_VERSION 1
 
@@ -218,7 +213,7 @@ static void render(const struct cmos_rtc *r, int64_t sec, uint8_t out[TF_COUNT])
     int year;
 
     if (gmtime_r(&t, &tm) == NULL)
-        memset(&tm, 0, sizeof(tm)); /* out of range: OFFSET_LIMIT prevents it */
+        memset(&tm, 0, sizeof(tm)); /* out of range: RTC_OFFSET_LIMIT prevents it */
     year = tm.tm_year + 1900;
     out[TF_SEC] = to_reg(r, tm.tm_sec);
     out[TF_MIN] = to_reg(r, tm.tm_min);
@@ -385,17 +380,11 @@ static int64_t next_event_ns(const struct cmos_rtc *r, int64_t now_ns)
 static void arm_timer(struct cmos_rtc *r, int64_t now_ns)
 {
     int64_t due = next_event_ns(r, now_ns);
-    int64_t wait;
 
     ev_timer_stop(r->dev->loop, &r->timer);
     if (due == INT64_MAX)
         return;
-    wait = due - now_ns;
-    if (wait < 0)
-        wait = 0;
-    if (wait > TIMER_MAX_NS)
-        wait = TIMER_MAX_NS; /* the host clock may be stepped meanwhile */
-    ev_timer_set(&r->timer, (double)(wait + TIMER_SLACK_NS) / (double)RTC_NS_PER_SEC, 0.);
+    ev_timer_set(&r->timer, rtc_clock_timer_delay(due - now_ns), 0.);
     ev_timer_start(r->dev->loop, &r->timer);
 }
 
@@ -656,7 +645,7 @@ static bool take_value(void *opaque, const char *key, const char *value)
     struct cmos_saved *s = opaque;
 
     if (strcmp(key, "offset") == 0)
-        return statefile_parse_i64(value, -OFFSET_LIMIT, OFFSET_LIMIT, &s->offset);
+        return statefile_parse_i64(value, -RTC_OFFSET_LIMIT, RTC_OFFSET_LIMIT, &s->offset);
     if (strcmp(key, "cmos") == 0)
         return statefile_parse_hex(value, &s->ram[0][CMOS_RAM_FIRST], CMOS_RAM_SIZE);
     if (strcmp(key, "cmos_ext") == 0)

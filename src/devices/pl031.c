@@ -53,10 +53,6 @@ enum {
 /* PeriphID0-3 then PCellID0-3, one byte per 32-bit register. */
 static const uint8_t pl031_ids[8] = { 0x31, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1 };
 
-#define TIMER_MAX_NS (10 * RTC_NS_PER_SEC) /* look again at least this often */
-#define TIMER_SLACK_NS INT64_C(20000)      /* wake just after the second, not before */
-/* Far more than the 136 years DR can count: keeps the arithmetic small. */
-#define OFFSET_LIMIT INT64_C(320000000000)
 
 #define PL031_STATE_VERSION 1
 
@@ -90,17 +86,16 @@ static void catch_up(struct pl031 *p, int64_t now_ns)
 static void arm_timer(struct pl031 *p, int64_t now_ns)
 {
     uint32_t ahead = p->mr - (uint32_t)guest_sec(p, now_ns);
-    int64_t wait;
+    int64_t wait = INT64_MAX;
 
     ev_timer_stop(p->dev->loop, &p->timer);
     if (!p->imsc || p->ris)
         return; /* nothing to raise: RIS is found on reading */
-    /* DR == MR now means the next match is a whole wrap away. */
-    if (ahead == 0 || ahead > TIMER_MAX_NS / RTC_NS_PER_SEC)
-        wait = TIMER_MAX_NS;
-    else
+    /* DR == MR now means the next match is a whole wrap away; the delay
+     * is capped at 10 s anyway, and a small `ahead` keeps the product small. */
+    if (ahead != 0 && ahead <= 10)
         wait = (rtc_clock_sec(now_ns) + ahead) * RTC_NS_PER_SEC - now_ns;
-    ev_timer_set(&p->timer, (double)(wait + TIMER_SLACK_NS) / (double)RTC_NS_PER_SEC, 0.);
+    ev_timer_set(&p->timer, rtc_clock_timer_delay(wait), 0.);
     ev_timer_start(p->dev->loop, &p->timer);
 }
 
@@ -234,7 +229,7 @@ static void format_state(void *opaque, FILE *out)
 static bool take_value(void *opaque, const char *key, const char *value)
 {
     if (strcmp(key, "offset") == 0)
-        return statefile_parse_i64(value, -OFFSET_LIMIT, OFFSET_LIMIT, opaque);
+        return statefile_parse_i64(value, -RTC_OFFSET_LIMIT, RTC_OFFSET_LIMIT, opaque);
     return false;
 }
 

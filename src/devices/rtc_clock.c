@@ -29,6 +29,17 @@ int64_t rtc_clock_sec(int64_t ns)
     return ns % RTC_NS_PER_SEC < 0 ? sec - 1 : sec;
 }
 
+double rtc_clock_timer_delay(int64_t wait_ns)
+{
+    const int64_t max_ns = 10 * RTC_NS_PER_SEC, slack_ns = 20000;
+
+    if (wait_ns < 0)
+        wait_ns = 0;
+    if (wait_ns > max_ns)
+        wait_ns = max_ns;
+    return (double)(wait_ns + slack_ns) / (double)RTC_NS_PER_SEC;
+}
+
 int64_t rtc_clock_subsec(int64_t ns)
 {
     return ns - rtc_clock_sec(ns) * RTC_NS_PER_SEC;
