@@ -102,7 +102,9 @@ int xenevtchn_unbind(xenevtchn_handle *xce, evtchn_port_t port)
     return evtchn_send(xce, CLIENT_MSG(XENSIM_EV_UNBIND, port)) < 0 ? -1 : 0;
 }
 
-/* Blocks until an event arrives, like a read of /dev/xen/evtchn. */
+/* Blocks until an event arrives, like a read of /dev/xen/evtchn; a signal
+ * before any byte came fails it with EINTR, as the real library's read()
+ * does, so a server blocked here can stop on SIGTERM. */
 xenevtchn_port_or_error_t xenevtchn_pending(xenevtchn_handle *xce)
 {
     if (evtchn_send(xce, CLIENT_MSG(XENSIM_EV_PENDING, 0)) < 0)
@@ -111,7 +113,7 @@ xenevtchn_port_or_error_t xenevtchn_pending(xenevtchn_handle *xce)
     size_t got = 0;
     while (got < sizeof(port)) {
         ssize_t n = read(xce->fd, (char *)&port + got, sizeof(port) - got);
-        if (n < 0 && errno == EINTR)
+        if (n < 0 && errno == EINTR && got > 0)
             continue;
         if (n <= 0) {
             if (n == 0)
