@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <systemd/sd-daemon.h>
@@ -40,7 +41,7 @@
 #include "ioreq_abi.h"
 #include "ioreq_ring.h"
 
-#define MAX_RANGES 16
+#define MAX_RANGES 256 /* Xen's limit per range type */
 
 struct range {
     bool mmio;
@@ -73,20 +74,21 @@ static struct {
 
 static volatile sig_atomic_t stop;
 
-/* SIGTERM may land just before the blocking read: SIGALRM, without
- * SA_RESTART, interrupts that read a second later. */
+/* SIGTERM may land just before the blocking read (or during a library
+ * call that retries on EINTR): SIGALRM, without SA_RESTART, interrupts
+ * that read every 10 ms from then on. */
 static void on_stop(int sig)
 {
+    static const struct itimerval every_10ms = { { 0, 10000 }, { 0, 10000 } };
+
     (void)sig;
     stop = 1;
-    alarm(1);
+    setitimer(ITIMER_REAL, &every_10ms, NULL);
 }
 
 static void on_alarm(int sig)
 {
     (void)sig;
-    if (stop)
-        alarm(1);
 }
 
 static int fail(const char *call)
