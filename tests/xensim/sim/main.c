@@ -20,9 +20,11 @@
 #include <string.h>
 #include <sys/pidfd.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "calls.h"
@@ -54,6 +56,7 @@ struct options {
     const char *script;
     const char *libdir;
     bool expect_start_failure;
+    bool stats;
     char **argv; /* the program to run */
 };
 
@@ -73,6 +76,12 @@ struct run {
     char dir[96]; /* socket paths must fit in sun_path (108 bytes) */
     char ctl_path[112];
     char notify_path[112];
+    struct run_stats {     /* --stats: what the program cost */
+        double spawned, ready, stopped;      /* CLOCK_MONOTONIC, ms */
+        double cpu_ready, cpu_stopped;       /* its CPU time so far, ms */
+        long vmrss, rssanon, vmhwm;          /* kB, just before SIGTERM */
+        struct rusage usage;                 /* from wait4() */
+    } st;
 };
 
 static void usage(FILE *f)
@@ -80,7 +89,7 @@ static void usage(FILE *f)
     fprintf(f,
         "usage: xensim [--arch x86|arm] [--vcpus N] [--domid D] [--memory MB]\n"
         "              [--script FILE] [--timeout MS] [--fail CALL[:NTH|:*]=ERRNO]...\n"
-        "              [--expect-start-failure] [--libdir DIR] [--verbose]\n"
+        "              [--expect-start-failure] [--libdir DIR] [--stats] [--verbose]\n"
         "              -- PROGRAM ARGS...\n"
         "Runs PROGRAM (dmd) on fake Xen libraries against a simulated Xen, runs\n"
         "the guest script once it is ready, stops it with SIGTERM (or, after\n"
@@ -116,6 +125,7 @@ static int parse_options(int argc, char **argv, struct options *o)
         { "fail", required_argument, NULL, 'f' },
         { "expect-start-failure", no_argument, NULL, 'x' },
         { "libdir", required_argument, NULL, 'l' },
+        { "stats", no_argument, NULL, 'S' },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { 0 },
@@ -139,6 +149,7 @@ static int parse_options(int argc, char **argv, struct options *o)
         case 'f': rc = calls_add_failure(optarg); break;
         case 'x': o->expect_start_failure = true; break;
         case 'l': o->libdir = optarg; break;
+        case 'S': o->stats = true; break;
         case 'v': sim_set_verbose(true); break;
         case 'h': usage(stdout); exit(EXIT_PASS);
         default: rc = -1; break;
@@ -150,6 +161,81 @@ static int parse_options(int argc, char **argv, struct options *o)
     }
     o->argv = argv + optind;
     return rc;
+}
+
+/* ---- --stats: what the program cost ---- */
+
+static double stats_clock_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* CPU time (user + system) the program's main thread used so far, in ms:
+ * the scheduler's run time in ns, finer than rusage's ticks; -1 if none. */
+static double stats_cpu_ms(pid_t pid)
+{
+    char path[64];
+    unsigned long long ns;
+    snprintf(path, sizeof(path), "/proc/%d/schedstat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    int n = fscanf(f, "%llu", &ns);
+    fclose(f);
+    return n == 1 ? (double)ns / 1e6 : -1;
+}
+
+/* The script is over, the program still runs: sample it. */
+static void stats_stopping(struct run *r)
+{
+    struct run_stats *st = &r->st;
+    char path[64], line[256];
+    st->stopped = stats_clock_ms();
+    st->cpu_stopped = stats_cpu_ms(r->pid);
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)r->pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return;
+    while (fgets(line, sizeof(line), f)) {
+        sscanf(line, "VmRSS: %ld", &st->vmrss);
+        sscanf(line, "RssAnon: %ld", &st->rssanon);
+        sscanf(line, "VmHWM: %ld", &st->vmhwm);
+    }
+    fclose(f);
+}
+
+/* A value or "-" for one never measured. */
+static const char *stats_fmt(char *buf, size_t len, bool known, int decimals, double v)
+{
+    if (known)
+        snprintf(buf, len, "%.*f", decimals, v);
+    else
+        snprintf(buf, len, "-");
+    return buf;
+}
+
+static void stats_print(const struct run *r)
+{
+    const struct run_stats *st = &r->st;
+    const struct rusage *ru = &st->usage;
+    bool ready = st->ready > 0, stopped = ready && st->stopped > 0;
+    bool cpu = stopped && st->cpu_ready >= 0 && st->cpu_stopped >= 0;
+    char a[32], b[32], c[32];
+
+    printf("xensim: stats: ready_ms=%s\n",
+           stats_fmt(a, sizeof(a), ready, 3, st->ready - st->spawned));
+    printf("xensim: stats: user_ms=%.3f system_ms=%.3f\n",
+           (double)ru->ru_utime.tv_sec * 1e3 + (double)ru->ru_utime.tv_usec / 1e3,
+           (double)ru->ru_stime.tv_sec * 1e3 + (double)ru->ru_stime.tv_usec / 1e3);
+    printf("xensim: stats: vmrss_kb=%s rssanon_kb=%s vmhwm_kb=%s\n",
+           stats_fmt(a, sizeof(a), st->vmrss >= 0, 0, (double)st->vmrss),
+           stats_fmt(b, sizeof(b), st->rssanon >= 0, 0, (double)st->rssanon),
+           stats_fmt(c, sizeof(c), st->vmhwm >= 0, 0, (double)st->vmhwm));
+    printf("xensim: stats: script_ms=%s script_cpu_ms=%s\n",
+           stats_fmt(a, sizeof(a), stopped, 3, st->stopped - st->ready),
+           stats_fmt(b, sizeof(b), cpu, 3, st->cpu_stopped - st->cpu_ready));
 }
 
 /* ---- the program under test ---- */
@@ -173,6 +259,7 @@ static int run_spawn(struct run *r)
 {
     pid_t parent = getpid();
     fflush(stdout);
+    r->st.spawned = stats_clock_ms();
     r->pid = fork();
     if (r->pid < 0)
         return -1;
@@ -203,7 +290,7 @@ static void run_exited(void *arg, short revents)
 {
     struct run *r = arg;
     (void)revents;
-    if (waitpid(r->pid, &r->status, WNOHANG) == r->pid)
+    if (wait4(r->pid, &r->status, WNOHANG, &r->st.usage) == r->pid)
         r->exited = true;
 }
 
@@ -220,6 +307,10 @@ static void run_notified(void *arg, short revents)
     for (char *save, *line = strtok_r(buf, "\n", &save); line;
          line = strtok_r(NULL, "\n", &save)) {
         sim_trace("sd_notify: %s", line);
+        if (strcmp(line, "READY=1") == 0 && !r->ready && r->opt->stats) {
+            r->st.ready = stats_clock_ms();
+            r->st.cpu_ready = stats_cpu_ms(r->pid);
+        }
         if (strcmp(line, "READY=1") == 0)
             r->ready = true;
     }
@@ -278,6 +369,8 @@ static void run_unwaited(const char *name, bool running)
 static void run_stop(struct run *r, uint64_t now)
 {
     r->phase = STOPPING;
+    if (r->opt->stats && !r->exited)
+        stats_stopping(r);
     if (domain.destroyed) {
         r->deadline = now + r->opt->timeout_ms;
         return;
@@ -399,7 +492,8 @@ int main(int argc, char **argv)
         .libdir = XENSIM_LIBDIR,
     };
     struct script script = { 0 };
-    struct run run = { .opt = &opt, .pidfd = -1, .notify_fd = -1 };
+    struct run run = { .opt = &opt, .pidfd = -1, .notify_fd = -1,
+                       .st = { .vmrss = -1, .rssanon = -1, .vmhwm = -1 } };
 
 #if defined(__aarch64__) || defined(__arm__)
     opt.arch = DOMAIN_ARM; /* like dmd: the build's architecture by default */
@@ -429,6 +523,8 @@ int main(int argc, char **argv)
     if (ioreq_lose_unused())
         sim_fail_line(ioreq_lose_unused(), "lose-notify: no synchronous request followed");
     domain_report_leaks();
+    if (opt.stats)
+        stats_print(&run);
     bool pass = sim_failures() == 0 && sim_leaks() == 0;
     printf("xensim: %s (%u actions, %u failure%s, %u leak%s)\n", pass ? "PASS" : "FAIL",
            guest_actions_run(), sim_failures(), sim_failures() == 1 ? "" : "s",
