@@ -3,7 +3,9 @@
  * How long dmd's request path takes in-process, with no Xen and no event
  * channels: iospace_dispatch() of single port writes and reads to a
  * trivial device, and of rep outsb requests of 4096 bytes (Xen's largest)
- * through a guest-memory stub.  Prints figures; asserts nothing.
+ * through a guest-memory stub; then inb to the first and to the last of
+ * 1, 16 and 256 regions (CONFIG_MAX_RANGES_PER_TYPE), to show what routing
+ * costs as a table fills.  Prints figures; asserts nothing.
  */
 #include <stdio.h>
 #include <string.h>
@@ -72,6 +74,30 @@ static void run(struct iospace *sp, const char *what, ioreq_t proto, unsigned n,
     printf("\n");
 }
 
+/* inb to the first and the last of n port regions 0x10 apart. */
+static void run_regions(const struct iospace_region *proto, unsigned n)
+{
+    struct iospace *sp = iospace_new();
+    char what[64];
+
+    for (unsigned i = 0; i < n; i++) {
+        struct iospace_region r = *proto;
+        r.base = 0x1000 + i * 0x10;
+        iospace_add(sp, IOSPACE_PORT, &r);
+    }
+    for (unsigned last = 0; last < 2; last++) {
+        uint64_t base = 0x1000 + (last ? n - 1 : 0) * 0x10;
+        snprintf(what, sizeof(what), "inb, %u region%s, %s", n, n == 1 ? "" : "s",
+                 n == 1 ? "the one" : last ? "last" : "first");
+        run(sp, what,
+            (ioreq_t){ .type = IOREQ_TYPE_PIO, .addr = base + 5, .size = 1, .count = 1,
+                       .dir = IOREQ_READ }, 20000000, 0);
+        if (n == 1)
+            break;
+    }
+    iospace_free(sp);
+}
+
 int main(void)
 {
     struct iospace *sp = iospace_new();
@@ -105,5 +131,10 @@ int main(void)
         (ioreq_t){ .type = IOREQ_TYPE_PIO, .addr = 0x3ff, .size = 1, .count = 4096,
                    .dir = IOREQ_WRITE, .data_is_ptr = 1, .data = 100 }, 20000, 4096);
     iospace_free(sp);
+
+    printf("routing as the table fills (flat is the goal):\n");
+    run_regions(&r, 1);
+    run_regions(&r, 16);
+    run_regions(&r, CONFIG_MAX_RANGES_PER_TYPE);
     return 0;
 }
