@@ -36,6 +36,7 @@
 #include "config_internal.h"
 #include "devices/device.h"
 #include "log.h"
+#include "mapcache.h"
 
 __attribute__((format(printf, 4, 0)))
 static void report(const struct loader *ld, int prio, int line, const char *fmt, va_list ap)
@@ -448,6 +449,23 @@ static void set_state_dir(struct loader *ld, const struct ini_section *sec,
         config_error(ld, e->line, "out of memory");
 }
 
+/* Guest pages kept mapped for rep ins/outs (mapcache.h); 0: none. */
+static void set_mapcache(struct loader *ld, const struct ini_section *sec,
+                         const struct ini_entry *e)
+{
+    char why[64];
+    uint64_t n;
+
+    if (!number_value(ld, sec, e, &n))
+        return;
+    if (n > MAPCACHE_MAX_PAGES) {
+        snprintf(why, sizeof(why), "is out of range (0 to %u guest pages)", MAPCACHE_MAX_PAGES);
+        bad_value(ld, sec, e, why);
+        return;
+    }
+    ld->cfg.mapcache = (unsigned)n;
+}
+
 static const struct dmd_key {
     const char *key;
     void (*set)(struct loader *ld, const struct ini_section *sec, const struct ini_entry *e);
@@ -455,6 +473,7 @@ static const struct dmd_key {
     { "arch", set_arch },
     { "bufioreq", set_bufioreq },
     { "state_dir", set_state_dir },
+    { "mapcache", set_mapcache },
 };
 
 #define N_DMD_KEYS (sizeof(dmd_keys) / sizeof(dmd_keys[0]))
@@ -880,7 +899,8 @@ const struct device_type *device_type_find(const char *name)
 
 int config_load(const char *path, struct dmd_config *cfg)
 {
-    struct loader ld = { .path = path, .cfg = { .arch = DMD_ARCH_DEFAULT } };
+    struct loader ld = { .path = path,
+                         .cfg = { .arch = DMD_ARCH_DEFAULT, .mapcache = CONFIG_MAPCACHE_DEFAULT } };
 
     if (ini_doc_read(path, &ld.doc, on_ini_error, &ld) == 0) {
         load_sections(&ld);

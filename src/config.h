@@ -9,6 +9,9 @@
  *   state_dir = /var/lib/dmd/NAME   where devices keep state across restarts
  *                             (created at start-up if its parent exists);
  *                             unset: state is not kept
+ *   mapcache = 64             guest pages kept mapped for rep ins/outs,
+ *                             0..4096; 0: each request maps and releases
+ *                             its own
  *
  *   [NAME]                    one device instance; NAME is used in logs
  *   type     = ns16550 | ...  a registered device type
@@ -42,6 +45,8 @@ enum dmd_arch { DMD_ARCH_X86, DMD_ARCH_ARM };
 
 /* Xen allows this many ranges per type (port, memory, PCI) per server. */
 #define CONFIG_MAX_RANGES_PER_TYPE 256
+/* `[dmd] mapcache` when unset: guest pages kept mapped (mapcache.h). */
+#define CONFIG_MAPCACHE_DEFAULT 64
 /* A device type declares at most this many specific keys. */
 #define DEV_MAX_PARAMS 16
 
@@ -117,6 +122,7 @@ struct dmd_config {
     enum dmd_arch arch;
     int bufioreq; /* HVM_IOREQSRV_BUFIOREQ_OFF or _ATOMIC */
     char *state_dir; /* NULL when unset */
+    unsigned mapcache; /* guest pages kept mapped; 0: none across requests */
     struct dev_config *devs;
     size_t ndevs;
 };

@@ -44,11 +44,16 @@ static void handle_request(struct ioreq_loop *l, ioreq_t *req, int vcpu)
     case IOREQ_TYPE_PCI_CONFIG:
         iospace_dispatch(l->space, req, vcpu, &dmop_guestmem_ops, &l->mem);
         break;
-    case IOREQ_TYPE_INVALIDATE:
-        /* Guest RAM is mapped per request and released at its end, so
-         * there is no mapcache to invalidate: answering is all Xen needs. */
-        log_limited(&rl_invalidate, LOG_DEBUG, &f, "mapcache invalidate (nothing cached)");
+    case IOREQ_TYPE_INVALIDATE: {
+        /* The guest's p2m lost RAM (ballooning, decrease_reservation): a
+         * cached mapping may hold a page Xen is taking back.  Drop them
+         * all before answering, which is what Xen waits for. */
+        unsigned dropped = dmop_guestmem_invalidate(&l->mem);
+
+        log_limited(&rl_invalidate, LOG_DEBUG, &f, "mapcache invalidate: dropped %u mapping(s)",
+                    dropped);
         break;
+    }
     case IOREQ_TYPE_TIMEOFFSET:
         log_limited(&rl_timeoffset, LOG_INFO, &f, "guest changed its RTC offset: %lld s",
                     (long long)(int64_t)req->data);
@@ -249,6 +254,8 @@ static void on_sweep(struct ev_loop *loop, ev_timer *w, int revents)
     alive = dmop_domain_alive(l->xen);
     if (alive == 0) {
         log_notice("domain %u no longer exists; stopping", l->xen->domid);
+        /* A dying domain lingers while any of its pages is mapped. */
+        dmop_guestmem_invalidate(&l->mem);
         dmop_mark_gone(l->xen);
         l->exit_code = 0;
         ev_break(loop, EVBREAK_ALL);
@@ -260,8 +267,10 @@ static void on_sweep(struct ev_loop *loop, ev_timer *w, int revents)
 
 int ioreq_loop_init(struct ioreq_loop *l, struct ev_loop *loop, struct dmop *xen,
                     struct dmop_ioreq_pages *pages, unsigned nr_vcpus, struct iospace *space,
-                    struct devices *devices)
+                    struct devices *devices, unsigned mapcache_pages)
 {
+    int rc;
+
     memset(l, 0, sizeof(*l));
     l->loop = loop;
     l->xen = xen;
@@ -269,10 +278,10 @@ int ioreq_loop_init(struct ioreq_loop *l, struct ev_loop *loop, struct dmop *xen
     l->nr_vcpus = nr_vcpus;
     l->space = space;
     l->devices = devices;
-    dmop_guestmem_init(&l->mem, xen);
+    rc = dmop_guestmem_init(&l->mem, xen, mapcache_pages);
     l->vcpu_port = calloc(nr_vcpus, sizeof(*l->vcpu_port));
     l->ready_last_tick = calloc(nr_vcpus, sizeof(*l->ready_last_tick));
-    if (l->vcpu_port == NULL || l->ready_last_tick == NULL) {
+    if (rc < 0 || l->vcpu_port == NULL || l->ready_last_tick == NULL) {
         ioreq_loop_fini(l);
         return -ENOMEM;
     }
@@ -335,14 +344,22 @@ int ioreq_loop_run(struct ioreq_loop *l)
 
 void ioreq_loop_log_stats(const struct ioreq_loop *l)
 {
+    const struct mapcache_stats *cs = &l->mem.cache.stats;
+
     log_info("served %llu synchronous and %llu buffered requests (%llu recovered by sweeps, "
              "%llu unknown type)",
              (unsigned long long)l->stats.sync, (unsigned long long)l->stats.buffered,
              (unsigned long long)l->stats.recovered, (unsigned long long)l->stats.unknown);
+    log_info("mapcache: %llu page lookups hit, %llu missed; %llu map calls, %llu mappings "
+             "evicted, %llu dropped by invalidation",
+             (unsigned long long)cs->hits, (unsigned long long)cs->misses,
+             (unsigned long long)cs->maps, (unsigned long long)cs->evictions,
+             (unsigned long long)cs->invalidated);
 }
 
 void ioreq_loop_fini(struct ioreq_loop *l)
 {
+    dmop_guestmem_fini(&l->mem);
     free(l->vcpu_port);
     l->vcpu_port = NULL;
     free(l->ready_last_tick);

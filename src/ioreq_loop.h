@@ -53,10 +53,11 @@ struct ioreq_loop {
     struct ioreq_loop_stats stats;
 };
 
-/* Set up watchers; nothing runs until ioreq_loop_run(). */
+/* Set up watchers and the mapcache (`mapcache_pages` guest pages, see
+ * mapcache.h); nothing runs until ioreq_loop_run().  0 or -ENOMEM. */
 int ioreq_loop_init(struct ioreq_loop *l, struct ev_loop *loop, struct dmop *xen,
                     struct dmop_ioreq_pages *pages, unsigned nr_vcpus, struct iospace *space,
-                    struct devices *devices);
+                    struct devices *devices, unsigned mapcache_pages);
 /* Bind every vCPU's port (written by Xen once the server is enabled) and
  * the buffered port.  Unwinds its own partial work on failure. */
 int ioreq_loop_bind(struct ioreq_loop *l);
@@ -72,8 +73,9 @@ unsigned ioreq_loop_settle(struct ioreq_loop *l, unsigned timeout_ms);
 /* Run until ev_break (a signal, the domain's death, a broken event
  * channel); returns the exit code the loop chose (0 unless broken). */
 int ioreq_loop_run(struct ioreq_loop *l);
-/* One info line with the counters, for the end of a run. */
+/* Info lines with the counters (requests, mapcache), for the end of a run. */
 void ioreq_loop_log_stats(const struct ioreq_loop *l);
+/* Unmap what the mapcache holds and free what init allocated. */
 void ioreq_loop_fini(struct ioreq_loop *l);
 
 #endif

@@ -10,7 +10,8 @@
  *   sweep slots -> restrict handles -> READY=1 -> run the loop
  *
  *   disable -> answer what is READY -> destroy devices (unmap ranges) ->
- *   destroy server -> unmap pages -> unbind -> close handles
+ *   destroy server -> unmap pages -> unbind, drop the mapcache ->
+ *   close handles
  *
  * SIGTERM and SIGINT are libev watchers that only stop the loop.
  */
@@ -196,6 +197,8 @@ static void describe_config(const struct dmd_config *cfg)
     printf("%s: valid: arch %s, bufioreq %s, %zu device(s)\n", cfg->path,
            config_arch_name(cfg->arch), cfg->bufioreq ? "atomic" : "off", cfg->ndevs);
     printf("  state kept in %s\n", cfg->state_dir ? cfg->state_dir : "(nowhere: state_dir unset)");
+    printf("  mapcache: %u guest page(s)%s\n", cfg->mapcache,
+           cfg->mapcache == 0 ? " (each request maps and releases its own)" : "");
     for (size_t i = 0; i < cfg->ndevs; i++) {
         char what[160];
 
@@ -323,7 +326,7 @@ static int start(struct dmd *d)
         return -1;
     d->enabled = true;
     if (ioreq_loop_init(&d->io, d->loop, &d->xen, &d->pages, nr_vcpus, d->space,
-                        d->devices) < 0) {
+                        d->devices, d->cfg.mapcache) < 0) {
         log_err("out of memory");
         return -1;
     }

@@ -20,6 +20,8 @@
 #include <xen/hvm/ioreq.h>
 #include <xen/event_channel.h>
 
+#include "../mapcache.h"
+
 struct xendevicemodel_handle;
 struct xenforeignmemory_handle;
 struct xenforeignmemory_resource_handle;
@@ -93,13 +95,12 @@ int dmop_set_spi_level(struct dmop *x, uint32_t spi, bool level,
 int dmop_inject_msi(struct dmop *x, uint64_t addr, uint32_t data,
                     const char *owner);
 
-/* guestmem.c: guest RAM for data_is_ptr requests (struct guest_mem_ops). */
+/* guestmem.c: guest RAM for data_is_ptr requests (struct guest_mem_ops),
+ * through a mapcache of `mapcache_pages` pages (0: nothing kept mapped
+ * across requests). */
 struct dmop_guestmem {
     struct dmop *x;
-    /* One page kept mapped while a request walks it. */
-    uint64_t pfn;
-    void *page;
-    bool page_writable;
+    struct mapcache cache;
     /* Pages written during this request, reported at done() as runs. */
     struct {
         uint64_t first;
@@ -110,6 +111,11 @@ struct dmop_guestmem {
 
 struct guest_mem_ops;
 extern const struct guest_mem_ops dmop_guestmem_ops;
-void dmop_guestmem_init(struct dmop_guestmem *gm, struct dmop *x);
+/* 0 or -ENOMEM. */
+int dmop_guestmem_init(struct dmop_guestmem *gm, struct dmop *x, unsigned mapcache_pages);
+/* Unmap everything cached (before the handles close). */
+void dmop_guestmem_fini(struct dmop_guestmem *gm);
+/* Drop every cached mapping; returns how many there were. */
+unsigned dmop_guestmem_invalidate(struct dmop_guestmem *gm);
 
 #endif

@@ -1,11 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Guest RAM for requests whose data is a guest-physical pointer (rep ins /
- * outs, data_is_ptr).  Pages are mapped one at a time with
- * xenforeignmemory_map and the last one is kept while a request walks it;
- * done() unmaps it and reports the pages written with
- * xendevicemodel_modified_memory, so log-dirty tracking (live migration,
- * VRAM tracking) sees what dmd wrote.
+ * outs, data_is_ptr): the Xen side of the mapcache (src/mapcache.c keeps
+ * the rules).  Pages are mapped with xenforeignmemory_map, a chunk of
+ * contiguous gfns per call with an err array, read-only unless written,
+ * and kept mapped across requests up to `[dmd] mapcache` pages (0: each
+ * request maps what it walks and releases it at its end).
+ *
+ * done() reports the pages written during the request with
+ * xendevicemodel_modified_memory, whether they were cached already or not,
+ * so log-dirty tracking (live migration, VRAM tracking) sees what dmd
+ * wrote.  dmop_guestmem_invalidate() drops every mapping: on
+ * IOREQ_TYPE_INVALIDATE (the guest's p2m lost RAM), when the domain is
+ * gone or dying (a dying domain lingers while its pages are mapped), at
+ * teardown.
  */
 #include "dmop.h"
 
@@ -19,26 +27,10 @@
 #include "../iospace.h"
 #include "../log.h"
 
-#define GM_PAGE_SHIFT 12
-#define GM_PAGE_SIZE (1u << GM_PAGE_SHIFT)
+#define GM_PAGE_SHIFT MAPCACHE_PAGE_SHIFT
+#define GM_PAGE_SIZE MAPCACHE_PAGE_SIZE
 
 static struct log_ratelimit gm_rl;
-
-void dmop_guestmem_init(struct dmop_guestmem *gm, struct dmop *x)
-{
-    memset(gm, 0, sizeof(*gm));
-    gm->x = x;
-}
-
-static void release_page(struct dmop_guestmem *gm)
-{
-    if (gm->page == NULL)
-        return;
-    if (xenforeignmemory_unmap(gm->x->fmem, gm->page, 1) < 0)
-        log_limited(&gm_rl, LOG_WARNING, NULL, "xenforeignmemory_unmap(domain %u, gfn %#llx): %s",
-                    gm->x->domid, (unsigned long long)gm->pfn, strerror(errno));
-    gm->page = NULL;
-}
 
 static void report_dirty(struct dmop_guestmem *gm)
 {
@@ -77,31 +69,61 @@ static void mark_dirty(struct dmop_guestmem *gm, uint64_t pfn)
     gm->ndirty++;
 }
 
-static int map_page(struct dmop_guestmem *gm, uint64_t pfn, bool writable, uint8_t **out)
+static int gm_map(void *ctx, uint64_t first, unsigned nr, bool writable, void **addr,
+                  int err[])
 {
-    xen_pfn_t gfn = (xen_pfn_t)pfn;
-    void *page;
+    struct dmop_guestmem *gm = ctx;
+    xen_pfn_t gfns[MAPCACHE_CHUNK_PAGES];
 
-    if (gm->page != NULL && gm->pfn == pfn && (gm->page_writable || !writable)) {
-        *out = gm->page;
-        return 0;
-    }
-    release_page(gm);
-    page = xenforeignmemory_map(gm->x->fmem, gm->x->domid,
-                                writable ? PROT_READ | PROT_WRITE : PROT_READ, 1, &gfn, NULL);
-    if (page == NULL) {
-        int err = errno ? errno : EFAULT;
-        log_limited(&gm_rl, LOG_WARNING, NULL,
-                    "xenforeignmemory_map(domain %u, gfn %#llx): %s (guest buffer of a rep "
-                    "request)",
-                    gm->x->domid, (unsigned long long)pfn, strerror(err));
-        return -err;
-    }
-    gm->page = page;
-    gm->pfn = pfn;
-    gm->page_writable = writable;
-    *out = page;
+    for (unsigned i = 0; i < nr; i++)
+        gfns[i] = (xen_pfn_t)(first + i);
+    *addr = xenforeignmemory_map(gm->x->fmem, gm->x->domid,
+                                 writable ? PROT_READ | PROT_WRITE : PROT_READ, nr, gfns, err);
+    if (*addr == NULL)
+        return errno ? -errno : -EFAULT;
+    /* Documented as errno values; Linux privcmd hands back negative ones. */
+    for (unsigned i = 0; i < nr; i++)
+        err[i] = err[i] < 0 ? -err[i] : err[i];
     return 0;
+}
+
+static void gm_unmap(void *ctx, void *addr, uint64_t first, unsigned nr)
+{
+    struct dmop_guestmem *gm = ctx;
+
+    if (xenforeignmemory_unmap(gm->x->fmem, addr, nr) < 0)
+        log_limited(&gm_rl, LOG_WARNING, NULL,
+                    "xenforeignmemory_unmap(domain %u, gfns %#llx-%#llx): %s", gm->x->domid,
+                    (unsigned long long)first, (unsigned long long)(first + nr - 1),
+                    strerror(errno));
+}
+
+static const struct mapcache_ops gm_cache_ops = { .map = gm_map, .unmap = gm_unmap };
+
+int dmop_guestmem_init(struct dmop_guestmem *gm, struct dmop *x, unsigned mapcache_pages)
+{
+    memset(gm, 0, sizeof(*gm));
+    gm->x = x;
+    return mapcache_init(&gm->cache, mapcache_pages, &gm_cache_ops, gm);
+}
+
+void dmop_guestmem_fini(struct dmop_guestmem *gm)
+{
+    mapcache_fini(&gm->cache);
+}
+
+unsigned dmop_guestmem_invalidate(struct dmop_guestmem *gm)
+{
+    return mapcache_invalidate(&gm->cache);
+}
+
+static void log_map_failure(struct dmop_guestmem *gm, uint64_t pfn, bool writable, int err)
+{
+    log_limited(&gm_rl, LOG_WARNING, NULL,
+                "xenforeignmemory_map(domain %u, gfn %#llx, %s): %s (guest buffer of a rep "
+                "request)",
+                gm->x->domid, (unsigned long long)pfn, writable ? "writable" : "read-only",
+                strerror(-err));
 }
 
 /* Copy len bytes between gpa and buf, page by page. */
@@ -118,9 +140,15 @@ static int copy(struct dmop_guestmem *gm, uint64_t gpa, uint8_t *buf, size_t len
             chunk = len;
         if (gpa + chunk - 1 < gpa)
             return -EFAULT; /* wraps past the top of the address space */
-        rc = map_page(gm, pfn, to_guest, &page);
-        if (rc < 0)
+        rc = mapcache_get(&gm->cache, pfn, to_guest, &page);
+        if (rc < 0) {
+            log_map_failure(gm, pfn, to_guest, rc);
+            /* A dying domain can no longer be mapped, and lingers while
+             * anything of it still is: let it go. */
+            if (rc == -ESRCH)
+                mapcache_invalidate(&gm->cache);
             return rc;
+        }
         if (to_guest) {
             memcpy(page + off, buf, chunk);
             mark_dirty(gm, pfn);
@@ -149,8 +177,8 @@ static void gm_done(void *ctx)
 {
     struct dmop_guestmem *gm = ctx;
 
-    release_page(gm);
     report_dirty(gm);
+    mapcache_end_request(&gm->cache);
 }
 
 const struct guest_mem_ops dmop_guestmem_ops = {

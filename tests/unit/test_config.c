@@ -820,6 +820,63 @@ static void test_bad_dmd_values(void **state)
     assert_true(logged(r, "err", 3, "[dmd] `bufioreq` = `legacy` is not atomic or off"));
 }
 
+static void test_mapcache(void **state)
+{
+    struct run *r = *state;
+
+    load(r, "[u]\ntype = twin\nmmio = 0x1000\n");
+    assert_int_equal(r->rc, 0);
+    assert_int_equal(r->cfg.mapcache, CONFIG_MAPCACHE_DEFAULT);
+    assert_int_equal(r->cfg.mapcache, 64);
+    config_free(&r->cfg);
+
+    load(r, "[dmd]\nmapcache = 0\n[u]\ntype = twin\nmmio = 0x1000\n");
+    assert_int_equal(r->rc, 0);
+    assert_int_equal(r->cfg.mapcache, 0);
+    config_free(&r->cfg);
+
+    load(r, "[dmd]\nmapcache = 0x1000\n[u]\ntype = twin\nmmio = 0x1000\n");
+    assert_int_equal(r->rc, 0);
+    assert_int_equal(r->cfg.mapcache, 4096);
+    config_free(&r->cfg);
+
+    load(r, "[dmd]\nmapcache = 7\n[u]\ntype = twin\nmmio = 0x1000\n");
+    assert_int_equal(r->rc, 0);
+    assert_int_equal(r->cfg.mapcache, 7);
+}
+
+static void test_bad_mapcache(void **state)
+{
+    struct run *r = *state;
+
+    load(r, "[dmd]\nmapcache = 4097\n");
+    assert_failed(r);
+    assert_true(logged(r, "err", 2, "[dmd] `mapcache` = `4097` is out of range (0 to 4096 "
+                                    "guest pages)"));
+    config_free(&r->cfg);
+
+    load(r, "[dmd]\nmapcache = -1\n");
+    assert_failed(r);
+    assert_true(logged(r, "err", 2, "[dmd] `mapcache` = `-1` is negative"));
+    config_free(&r->cfg);
+
+    load(r, "[dmd]\nmapcache = lots\n");
+    assert_failed(r);
+    assert_true(logged(r, "err", 2, "[dmd] `mapcache` = `lots` is not a number"));
+    config_free(&r->cfg);
+
+    load(r, "[dmd]\nmapcache = 99999999999999999999\n");
+    assert_failed(r);
+    assert_true(logged(r, "err", 2, "[dmd] `mapcache` = `99999999999999999999` does not fit "
+                                    "in 64 bits"));
+    config_free(&r->cfg);
+
+    load(r, "[dmd]\nmapcache =\nmapcache = 8\nmapcache = 9\n");
+    assert_failed(r);
+    assert_true(logged(r, "err", 2, "[dmd] `mapcache` has no value"));
+    assert_true(logged(r, "err", 4, "[dmd] duplicate key `mapcache` (first set on line 2)"));
+}
+
 static void test_state_dir(void **state)
 {
     struct run *r = *state;
@@ -1080,6 +1137,8 @@ int main(void)
         T(test_bad_pci),
         T(test_bad_irq),
         T(test_bad_dmd_values),
+        T(test_mapcache),
+        T(test_bad_mapcache),
         T(test_state_dir),
         T(test_spi_trigger),
         T(test_pci_identity_overrides),
