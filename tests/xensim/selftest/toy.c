@@ -24,7 +24,10 @@
  *   PCI   00:03.0      config space: ids 1234:5678, 0x40.. writable
  *
  * Bytes a rep ins writes into guest RAM are reported with
- * xendevicemodel_modified_memory, each page once per request.
+ * xendevicemodel_modified_memory, each page once per request.  Guest RAM is
+ * mapped a byte at a time; --keep-page keeps the page the last rep began
+ * on mapped, a one-page mapcache dropped on INVALIDATE (--stale-page: kept
+ * across it, which xensim must catch) and at exit.
  *
  * --check-rules probes Xen's errno rules before enabling the server;
  * --lazy-ring drains the buffered ring only before synchronous requests
@@ -66,6 +69,7 @@ struct toy {
     /* options */
     domid_t domid;
     bool arm, no_notify, write_none, no_sweep, check_rules, lazy_ring, partial_rep, watchdog;
+    bool keep_page, stale_page;
     const char *host_path;
     bool leak_server, leak_port, leak_mapping, leak_handle;
     int bufioreq;
@@ -90,6 +94,7 @@ struct toy {
     bool held[128];
     uint32_t invalidates;
     uint64_t timeoffset;
+    void *kept; /* --keep-page */
 };
 
 static int toy_fail(const char *what)
@@ -118,6 +123,19 @@ static uint8_t *toy_guest_byte(struct toy *t, uint64_t gpa, void **page)
         *page = NULL;
     }
     return *page ? (uint8_t *)*page + (gpa & 0xfff) : NULL;
+}
+
+static void toy_drop_kept(struct toy *t)
+{
+    if (t->kept)
+        xenforeignmemory_unmap(t->fmem, t->kept, 1);
+    t->kept = NULL;
+}
+
+static void toy_keep(struct toy *t, uint64_t gpa)
+{
+    toy_drop_kept(t);
+    toy_guest_byte(t, gpa, &t->kept);
 }
 
 static uint8_t toy_fifo_pop(struct toy *t)
@@ -164,6 +182,8 @@ static void toy_fifo_rep(struct toy *t, ioreq_t *req)
         }
     }
     req->count = n;
+    if (t->keep_page)
+        toy_keep(t, req->data);
 }
 
 static void toy_respond(struct toy *t, unsigned v, const ioreq_t *req);
@@ -257,7 +277,11 @@ static bool toy_handle(struct toy *t, ioreq_t *req)
     case IOREQ_TYPE_PIO: return toy_pio(t, req);
     case IOREQ_TYPE_COPY: toy_mmio(t, req); break;
     case IOREQ_TYPE_PCI_CONFIG: toy_pci(t, req); break;
-    case IOREQ_TYPE_INVALIDATE: t->invalidates++; break;
+    case IOREQ_TYPE_INVALIDATE:
+        t->invalidates++;
+        if (!t->stale_page)
+            toy_drop_kept(t);
+        break;
     case IOREQ_TYPE_TIMEOFFSET: t->timeoffset = req->data; break;
     default: break;
     }
@@ -548,6 +572,7 @@ static void toy_stop(struct toy *t)
         xenforeignmemory_unmap_resource(t->fmem, t->res);
     if (!t->leak_mapping && t->legacy)
         xenforeignmemory_unmap(t->fmem, t->legacy, t->legacy_pages);
+    toy_drop_kept(t);
     for (unsigned v = 0; !t->leak_port && v < t->vcpus; v++)
         if (t->port[v])
             xenevtchn_unbind(t->xce, t->port[v]);
@@ -641,6 +666,8 @@ static int toy_options(int argc, char **argv, struct toy *t)
         { "lazy-ring", no_argument, NULL, 'Z' },
         { "partial-rep", no_argument, NULL, 'P' },
         { "watchdog", no_argument, NULL, 'G' },
+        { "keep-page", no_argument, NULL, 'K' },
+        { "stale-page", no_argument, NULL, 'T' },
         { "host", required_argument, NULL, 'H' },
         { "leak", required_argument, NULL, 'L' },
         { 0 },
@@ -665,6 +692,8 @@ static int toy_options(int argc, char **argv, struct toy *t)
         case 'Z': t->lazy_ring = true; break;
         case 'P': t->partial_rep = true; break;
         case 'G': t->watchdog = true; break;
+        case 'K': t->keep_page = true; break;
+        case 'T': t->keep_page = t->stale_page = true; break;
         case 'H': t->host_path = optarg; break;
         case 'L':
             t->leak_server |= strcmp(optarg, "server") == 0;
@@ -688,6 +717,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: toy [--domid D] [--arch x86|arm] [--bufioreq off|legacy|atomic]\n"
                         "           [--mmio ADDR] [--no-notify] [--write-none] [--no-sweep]\n"
                         "           [--check-rules] [--lazy-ring] [--partial-rep] [--watchdog]\n"
+                        "           [--keep-page] [--stale-page]\n"
                         "           [--host PATH]\n"
                         "           [--leak server|port|mapping|handle]\n");
         return 2;

@@ -19,7 +19,7 @@
 #include "sim.h"
 
 #define CALLS_MAX_FAILS 32
-#define CALLS_MAX_MAPS 256
+#define CALLS_MAX_MAPS 8192 /* a mapcache of 4096 single pages, and more */
 #define CALLS_RESOURCE_FRAMES 2 /* 1 + HVM_MAX_VCPUS * sizeof(ioreq_t) / PAGE */
 
 struct injection {
@@ -34,6 +34,8 @@ struct foreign_map {
     bool used;
     unsigned serial; /* of the handle that mapped it */
     uint64_t addr, pages;
+    uint64_t ram_pages; /* of them, guest RAM pages actually mapped */
+    uint64_t ram_gfn;   /* the first of those, for messages */
 };
 
 struct resource_map {
@@ -342,18 +344,21 @@ static int calls_map(const struct handle *h, uint64_t *a, const void *payload,
         return -EINVAL;
     int32_t *errs = rep->payload;
     int first = 0;
+    uint64_t ram = 0, ram_gfn = 0;
     for (uint64_t i = 0; i < pages; i++) {
         uint64_t gfn;
         memcpy(&gfn, (const char *)payload + i * sizeof(gfn), sizeof(gfn));
         errs[i] = domain_gfn_error(gfn);
         if (errs[i] && !first)
             first = errs[i];
+        if (!errs[i] && gfn < domain.ram_pages && !ram++)
+            ram_gfn = gfn;
     }
     if (all_or_nothing && first)
         return -first;
     for (unsigned i = 0; i < CALLS_MAX_MAPS; i++) {
         if (!calls_maps[i].used) {
-            calls_maps[i] = (struct foreign_map){ true, h->serial, a[1], pages };
+            calls_maps[i] = (struct foreign_map){ true, h->serial, a[1], pages, ram, ram_gfn };
             rep->len = (uint32_t)(pages * sizeof(int32_t));
             return 0;
         }
@@ -589,6 +594,23 @@ void calls_disconnect(struct handle *h)
     if (h->evfd >= 0)
         close(h->evfd);
     h->evfd = -1;
+}
+
+uint64_t calls_ram_mapped(uint64_t *gfn)
+{
+    uint64_t n = 0;
+    for (unsigned i = 0; i < CALLS_MAX_MAPS; i++) {
+        const struct foreign_map *m = &calls_maps[i];
+        if (m->used && m->ram_pages && !n && gfn)
+            *gfn = m->ram_gfn;
+        n += m->used ? m->ram_pages : 0;
+    }
+    return n;
+}
+
+uint64_t calls_map_calls(void)
+{
+    return calls_count[XENSIM_FM_MAP] + calls_count[XENSIM_FM_MAP2];
 }
 
 void calls_report(void)

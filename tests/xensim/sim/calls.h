@@ -54,6 +54,15 @@ void calls_disconnect(struct handle *h);
 /* --fail CALL[:NTH|:*]=ERRNO; -1 with a message on stderr if malformed. */
 int calls_add_failure(const char *spec);
 
+/*
+ * Guest RAM pages the program holds mapped now (xenforeignmemory_map of
+ * RAM gfns; not the ioreq pages, not pages whose err was set), and in
+ * *gfn one of them when there are any.
+ */
+uint64_t calls_ram_mapped(uint64_t *gfn);
+/* xenforeignmemory_map and _map2 calls so far (failed ones too). */
+uint64_t calls_map_calls(void);
+
 /* After dmd is gone: LEAK for each live mapping, FAIL for unused --fail. */
 void calls_report(void);
 

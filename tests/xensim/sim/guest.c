@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "calls.h"
 #include "domain.h"
 #include "host.h"
 #include "hostcmd.h"
@@ -40,6 +41,7 @@ struct vcpu_op {
     ioreq_t req;              /* the last request of a rep */
     uint32_t done;            /* rep elements completed */
     uint64_t gpa;             /* rep buffer */
+    bool sent;                /* invalidate: some server got it */
 };
 
 static struct program guest_early, guest_main;
@@ -144,15 +146,17 @@ static void guest_report_access(const struct action *a, uint64_t data)
 
 static void guest_report_ins(const struct action *a, uint64_t gpa)
 {
-    char got[160], want[160];
+    char got[160], want[160], what[64], at[32] = "";
     const char *bytes = (const char *)domain_ram(gpa, a->value);
+    if (a->has_gpa)
+        snprintf(at, sizeof(at), " at 0x%llx", (unsigned long long)gpa);
+    snprintf(what, sizeof(what), "%s 0x%llx%s", a->op, (unsigned long long)a->addr, at);
     guest_escape(got, sizeof(got), bytes, a->value);
-    printf("%s 0x%llx -> \"%s\"\n", a->op, (unsigned long long)a->addr, got);
+    printf("%s -> \"%s\"\n", what, got);
     fflush(stdout);
     if (a->has_text && memcmp(bytes, a->text, a->text_len) != 0) {
         guest_escape(want, sizeof(want), a->text, a->text_len);
-        sim_fail_line(a->line, "%s 0x%llx -> \"%s\", expected \"%s\"", a->op,
-                      (unsigned long long)a->addr, got, want);
+        sim_fail_line(a->line, "%s -> \"%s\", expected \"%s\"", what, got, want);
     }
 }
 
@@ -173,6 +177,14 @@ static void guest_report_irq(const struct action *a)
     }
     if (a->kind == ACT_DIRTY_COUNT) {
         guest_result(a, "dirty-count", domain.modified_pages, 0);
+        return;
+    }
+    if (a->kind == ACT_MAP_COUNT) {
+        guest_result(a, "map-count", calls_ram_mapped(NULL), 0);
+        return;
+    }
+    if (a->kind == ACT_MAP_CALLS) {
+        guest_result(a, "map-calls", calls_map_calls(), 0);
         return;
     }
     switch (a->irq) {
@@ -257,7 +269,19 @@ static void guest_after_send(unsigned v, enum ioreq_status st, const ioreq_t *p)
 
 static uint32_t guest_rep_total(const struct action *a)
 {
-    return (uint32_t)(a->kind == ACT_OUTS ? a->text_len : a->value);
+    return (uint32_t)a->value;
+}
+
+/* Every server answered the INVALIDATE, which Xen sends when the guest's
+ * p2m lost RAM: a mapcache must have dropped every mapping by then. */
+static void guest_check_invalidated(const struct action *a)
+{
+    uint64_t gfn = 0, pages = calls_ram_mapped(&gfn);
+    if (pages)
+        sim_fail_line(a->line, "invalidate: answered while the program still maps %llu "
+                      "page(s) of guest RAM (gfn 0x%llx among them); a mapcache must drop "
+                      "every mapping before it answers", (unsigned long long)pages,
+                      (unsigned long long)gfn);
 }
 
 /* Issue (the rest of) a rep outsb/insb, as Xen re-executes the insn. */
@@ -304,6 +328,8 @@ static void guest_complete(unsigned v, const ioreq_t *resp)
         if (a->kind == ACT_INS)
             guest_report_ins(a, op->gpa);
     }
+    if (a->kind == ACT_INVALIDATE && op->sent)
+        guest_check_invalidated(a);
     op->act = NULL;
 }
 
@@ -313,16 +339,19 @@ void guest_ioreq_done(unsigned vcpu, const ioreq_t *resp)
         guest_complete(vcpu, resp);
 }
 
-/* A buffer that crosses a page boundary whenever it is 2 bytes or more. */
+/* At `at GPA`, else one that crosses a page boundary whenever it is 2
+ * bytes or more.  outsb "TEXT" puts the text there, outsb COUNT sends what
+ * is there already, insb clears it first. */
 static uint64_t guest_rep_buffer(unsigned v, const struct action *a)
 {
     uint32_t len = guest_rep_total(a);
-    uint64_t gpa = GUEST_REP_BASE + (uint64_t)v * GUEST_REP_STRIDE - (len + 1) / 2;
+    uint64_t gpa = a->has_gpa ? a->gpa
+                              : GUEST_REP_BASE + (uint64_t)v * GUEST_REP_STRIDE - (len + 1) / 2;
     uint8_t *ram = domain_ram(gpa, len);
-    if (a->kind == ACT_OUTS)
-        memcpy(ram, a->text, len);
-    else
+    if (a->kind == ACT_INS)
         memset(ram, 0, len);
+    else if (a->has_text)
+        memcpy(ram, a->text, len);
     return gpa;
 }
 
@@ -354,9 +383,12 @@ static void guest_issue(unsigned v, const struct action *a)
         op->gpa = guest_rep_buffer(v, a);
         guest_send_rep(v);
         break;
-    case ACT_INVALIDATE:
-        guest_after_send(v, ioreq_invalidate(v), &p);
+    case ACT_INVALIDATE: {
+        enum ioreq_status st = ioreq_invalidate(v);
+        op->sent = st == IOREQ_PENDING;
+        guest_after_send(v, st, &p);
         break;
+    }
     default:
         op->act = NULL;
         break;
@@ -595,6 +627,8 @@ static void guest_run_action(struct program *pg, const struct action *a)
     case ACT_IRQ_EDGES:
     case ACT_MSI_COUNT:
     case ACT_DIRTY_COUNT:
+    case ACT_MAP_COUNT:
+    case ACT_MAP_CALLS:
         guest_report_irq(a);
         break;
     case ACT_LOSE_NOTIFY:

@@ -503,7 +503,7 @@ int main(int argc, char **argv)
         usage(stderr);
         return EXIT_USAGE;
     }
-    if (opt.script && script_parse(opt.script, opt.arch, opt.vcpus, &script) < 0)
+    if (opt.script && script_parse(opt.script, opt.arch, opt.vcpus, opt.memory_mb, &script) < 0)
         return EXIT_USAGE;
     signal(SIGPIPE, SIG_IGN);
     if (domain_init(opt.arch, (uint16_t)opt.domid, opt.vcpus, opt.memory_mb) < 0 ||

@@ -33,6 +33,7 @@ struct parser {
     unsigned line;
     enum domain_arch arch;
     unsigned vcpus;
+    uint64_t ram; /* bytes of guest RAM, from 0 */
     struct token tok[SCRIPT_MAX_TOKENS];
     unsigned ntok;
     struct action_list main, early, *cur;
@@ -347,32 +348,72 @@ static int parse_cfg(struct parser *p, struct action *a)
     return write ? script_value(p, 4, a->size, &a->value) : script_expect(p, 4, &a->expect);
 }
 
+/* `at GPA` from token *i, if it is there: the rep buffer, a->value bytes,
+ * at GPA instead of across xensim's page boundary.  *i moves past it. */
+static int script_at(struct parser *p, unsigned *i, struct action *a)
+{
+    const char *op = p->tok[0].s;
+    if (*i >= p->ntok || p->tok[*i].quoted || strcmp(p->tok[*i].s, "at") != 0)
+        return 0;
+    if (*i + 1 == p->ntok)
+        return script_error(p, "%s: `at` needs a guest address", op);
+    if (script_number(p, *i + 1, "guest address", &a->gpa) < 0)
+        return -1;
+    if (a->gpa >= p->ram || a->value > p->ram - a->gpa)
+        return script_error(p, "%s: a buffer of %llu byte(s) at 0x%llx is not inside guest "
+                            "RAM (0x0-0x%llx)", op, (unsigned long long)a->value,
+                            (unsigned long long)a->gpa, (unsigned long long)(p->ram - 1));
+    a->has_gpa = true;
+    *i += 2;
+    return 0;
+}
+
+/* outsb PORT "TEXT"|COUNT [at GPA] */
 static int parse_outsb(struct parser *p, struct action *a)
 {
+    static const char usage[] = "outsb PORT \"TEXT\"|COUNT [at GPA]";
+    const struct token *what = p->ntok > 2 ? &p->tok[2] : NULL;
+    unsigned next = 3;
     if (script_x86(p, "port I/O") < 0 ||
-        script_args(p, 2, 2, "outsb PORT \"TEXT\"") < 0 ||
-        script_ranged(p, 1, "port", 0, 0xffff, &a->addr) < 0 ||
-        script_text(p, 2, a) < 0)
+        script_args(p, 2, 4, usage) < 0 ||
+        script_ranged(p, 1, "port", 0, 0xffff, &a->addr) < 0)
         return -1;
-    if (a->text_len == 0 || a->text_len > SCRIPT_MAX_TEXT)
-        return script_error(p, "outsb: text must have 1 to %u bytes", SCRIPT_MAX_TEXT);
+    if (what->quoted) {
+        if (script_text(p, 2, a) < 0)
+            return -1;
+        if (a->text_len == 0 || a->text_len > SCRIPT_MAX_TEXT)
+            return script_error(p, "outsb: text must have 1 to %u bytes", SCRIPT_MAX_TEXT);
+        a->value = a->text_len;
+    } else if (what->s[0] < '0' || what->s[0] > '9') {
+        return script_error(p, "outsb: expected a \"TEXT\" or a COUNT, got %s", what->s);
+    } else if (script_ranged(p, 2, "count", 1, SCRIPT_MAX_TEXT, &a->value) < 0) {
+        return -1;
+    }
+    if (script_at(p, &next, a) < 0)
+        return -1;
+    if (next != p->ntok)
+        return script_error(p, "usage: %s", usage);
     a->size = 1;
     return 0;
 }
 
+/* insb PORT COUNT [at GPA] [== "TEXT"] */
 static int parse_insb(struct parser *p, struct action *a)
 {
+    static const char usage[] = "insb PORT COUNT [at GPA] [== \"TEXT\"]";
+    unsigned next = 3;
     if (script_x86(p, "port I/O") < 0 ||
-        script_args(p, 2, 4, "insb PORT COUNT [== \"TEXT\"]") < 0 ||
+        script_args(p, 2, 6, usage) < 0 ||
         script_ranged(p, 1, "port", 0, 0xffff, &a->addr) < 0 ||
-        script_ranged(p, 2, "count", 1, SCRIPT_MAX_TEXT, &a->value) < 0)
+        script_ranged(p, 2, "count", 1, SCRIPT_MAX_TEXT, &a->value) < 0 ||
+        script_at(p, &next, a) < 0)
         return -1;
     a->size = 1;
-    if (p->ntok == 3)
+    if (next == p->ntok)
         return 0;
-    if (p->ntok != 5 || p->tok[3].quoted || strcmp(p->tok[3].s, "==") != 0)
-        return script_error(p, "usage: insb PORT COUNT [== \"TEXT\"]");
-    if (script_text(p, 4, a) < 0)
+    if (next + 2 != p->ntok || p->tok[next].quoted || strcmp(p->tok[next].s, "==") != 0)
+        return script_error(p, "usage: %s", usage);
+    if (script_text(p, next + 1, a) < 0)
         return -1;
     if (a->text_len != a->value)
         return script_error(p, "insb: expected text has %zu bytes, COUNT is %llu",
@@ -544,6 +585,20 @@ static int parse_dirty_count(struct parser *p, struct action *a)
 {
     if (script_x86(p, "modified_memory (log-dirty)") < 0 ||
         script_args(p, 0, 4, "dirty-count [EXPECT]") < 0)
+        return -1;
+    return script_expect(p, 1, &a->expect);
+}
+
+static int parse_map_count(struct parser *p, struct action *a)
+{
+    if (script_args(p, 0, 4, "map-count [EXPECT]") < 0)
+        return -1;
+    return script_expect(p, 1, &a->expect);
+}
+
+static int parse_map_calls(struct parser *p, struct action *a)
+{
+    if (script_args(p, 0, 4, "map-calls [EXPECT]") < 0)
         return -1;
     return script_expect(p, 1, &a->expect);
 }
@@ -800,6 +855,8 @@ static const struct command {
     { "irq-edges", ACT_IRQ_EDGES, 0, parse_irq_edges },
     { "msi-count", ACT_MSI_COUNT, 0, parse_msi_count },
     { "dirty-count", ACT_DIRTY_COUNT, 0, parse_dirty_count },
+    { "map-count", ACT_MAP_COUNT, 0, parse_map_count },
+    { "map-calls", ACT_MAP_CALLS, 0, parse_map_calls },
     { "lose-notify", ACT_LOSE_NOTIFY, 0, parse_lose_notify },
     { "destroy-domain", ACT_DESTROY_DOMAIN, 0, parse_destroy_domain },
     { "wait-irq", ACT_WAIT_IRQ, 0, parse_wait_irq },
@@ -884,9 +941,10 @@ static void script_free_list(struct action *a, size_t n)
 }
 
 int script_parse(const char *file, enum domain_arch arch, unsigned vcpus,
-                 struct script *out)
+                 unsigned memory_mb, struct script *out)
 {
-    struct parser p = { .file = file, .arch = arch, .vcpus = vcpus };
+    struct parser p = { .file = file, .arch = arch, .vcpus = vcpus,
+                        .ram = (uint64_t)memory_mb << 20 };
     char *line = NULL;
     size_t cap = 0;
     int rc = 0;

@@ -18,8 +18,8 @@
 enum action_kind {
     ACT_VCPU,         /* value = vCPU */
     ACT_ACCESS,       /* one read or write: type, dir, size, addr, value */
-    ACT_OUTS,         /* rep outsb: addr = port, text */
-    ACT_INS,          /* rep insb: addr = port, value = count, text (opt.) */
+    ACT_OUTS,         /* rep outsb: addr = port, value = count, text (opt.), gpa (opt.) */
+    ACT_INS,          /* rep insb: addr = port, value = count, text (opt.), gpa (opt.) */
     ACT_BUFWRITE,     /* size, addr, value */
     ACT_RAW,          /* raw: the request exactly as written, expect */
     ACT_INVALIDATE,
@@ -28,6 +28,8 @@ enum action_kind {
     ACT_IRQ_EDGES,    /* irq, addr = line */
     ACT_MSI_COUNT,
     ACT_DIRTY_COUNT,
+    ACT_MAP_COUNT,
+    ACT_MAP_CALLS,
     ACT_LOSE_NOTIFY,
     ACT_DESTROY_DOMAIN,
     ACT_WAIT_IRQ,     /* irq, addr = line, value = level, ms */
@@ -64,6 +66,8 @@ struct action {
     enum irq_space irq;
     uint64_t addr;
     uint64_t value;
+    uint64_t gpa;         /* outsb, insb: `at GPA` */
+    bool has_gpa;
     struct expect expect;
     char *text;
     size_t text_len;
@@ -84,11 +88,11 @@ struct script {
 };
 
 /*
- * Parse `file` for a guest of this architecture and vCPU count.  On error
- * prints "FILE:LINE: message" on stderr and returns -1.
+ * Parse `file` for a guest of this architecture, vCPU count and RAM size.
+ * On error prints "FILE:LINE: message" on stderr and returns -1.
  */
 int script_parse(const char *file, enum domain_arch arch, unsigned vcpus,
-                 struct script *out);
+                 unsigned memory_mb, struct script *out);
 void script_free(struct script *s);
 
 /* Does an I/O action (one that occupies a vCPU)? */
