@@ -1,0 +1,493 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""dmd beside its floor, under xensim, in one run.
+
+    run.py XENSIM DMD NULL_IOREQ [--libdir DIR] [--output FILE]
+           [--rounds R] [--pin same|split|none] [--quick] [--no-callgrind]
+
+Every figure is measured for dmd and for bench/null_ioreq (the smallest
+IOREQ server) with the same xensim, the same scripts and the same ranges
+(null_ioreq with --bufioreq, as dmd's x86 default: the same pages and
+ports), in alternating rounds, and printed side by side with the ratio dmd/null
+of each round.  Nothing is asserted on time: a run fails only when a
+server or xensim does (its output is shown).
+
+  round trips   N x `inb 0x3fd` (a 16550's LSR), and N x `readb` of the
+                same register on MMIO: requests/s = N / the script's wall
+                time, CPU/request = the server's CPU time during the script
+                / N (xensim --stats: script_ms, script_cpu_ms, so start-up
+                and teardown are not in it)
+  buffered      N `bufwrite`s to the 16550's scratch register through the
+                ring, then one synchronous read: the pipeline's rate and the
+                server's CPU per buffered request
+  routing       1, 16, 256 16550s (ranges) 0x10 ports apart, requests
+                alternately to the first and to the last; also
+                instructions per request under callgrind
+  instructions  callgrind inside xensim, two request counts N1 < N2:
+                (Ir(N2) - Ir(N1)) / (N2 - N1), by object
+  start-up      fork to READY=1 and VmRSS / RssAnon / VmHWM just before
+                SIGTERM, with a UART, the CMOS RTC and a PL061
+
+xensim and the server run on one CPU by default (--pin same): a
+synchronous round trip is a ping-pong, and a wake-up across CPUs costs
+more than the whole request path on some hosts (virtual machines above
+all) and varies with where the scheduler puts the two; on one CPU the
+rate is the sum of both sides' costs and the server's share shows.
+--pin split puts xensim on one CPU and the server on another, --pin none
+leaves it to the scheduler.
+
+The machine-readable form (--output FILE) is key=value lines.
+"""
+import argparse
+import collections
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SIDES = ("dmd", "null")
+
+
+class Failure(Exception):
+    pass
+
+
+# ---- running one server under xensim -----------------------------------
+
+class Bench:
+    def __init__(self, opt, tmp):
+        self.opt = opt
+        self.tmp = tmp
+        self.nscript = 0
+
+    def config(self, name, text=None):
+        """A config file in the temporary directory: from bench/xensim/ or text."""
+        if text is None:
+            with open(os.path.join(HERE, name)) as f:
+                text = f.read().replace("@DIR@", self.tmp)
+        path = os.path.join(self.tmp, name)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def dmd(self, config):
+        return [self.opt.dmd, "-f", "--domid", "1", "--config", config,
+                "--log-level", "warning", "-t", "stderr"]
+
+    def null(self, ranges, bufioreq=True):
+        argv = [self.opt.null_ioreq, "--domid", "1"]
+        for space, base, size in ranges:
+            argv += ["--" + space, "%#x:%#x" % (base, size)]
+        return argv + (["--bufioreq"] if bufioreq else [])
+
+    def pinned(self, server):
+        """The server's argv, behind taskset when it gets a CPU of its own."""
+        if self.opt.server_cpu is None:
+            return server
+        return ["taskset", "-c", str(self.opt.server_cpu)] + server
+
+    def xensim(self, script, server, xensim_args=()):
+        """Run server under xensim with script; xensim's --stats as floats."""
+        self.nscript += 1
+        path = os.path.join(self.tmp, "s%d.xs" % self.nscript)
+        with open(path, "w") as f:
+            f.write(script)
+        cmd = [self.opt.xensim, "--stats", "--script", path]
+        if self.opt.libdir:
+            cmd += ["--libdir", self.opt.libdir]
+        cmd += list(xensim_args) + ["--"] + self.pinned(server)
+        cpus = self.opt.xensim_cpus
+        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           universal_newlines=True,
+                           preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None)
+        if p.returncode != 0:
+            tail = "\n".join(p.stdout.splitlines()[-30:])
+            raise Failure("%s\nexit status %d: %s" % (tail, p.returncode, " ".join(cmd)))
+        stats = {}
+        for m in re.finditer(r"^xensim: stats: (.*)$", p.stdout, re.M):
+            for kv in m.group(1).split():
+                k, v = kv.split("=", 1)
+                stats[k] = float(v) if v != "-" else None
+        stats["output"] = p.stdout
+        return stats
+
+    def rounds(self, nrounds, script, servers):
+        """servers: {side: argv}; alternate the order round by round."""
+        runs = {s: [] for s in SIDES}
+        for r in range(nrounds):
+            for side in (SIDES if r % 2 == 0 else SIDES[::-1]):
+                runs[side].append(self.xensim(script, servers[side]))
+        return runs
+
+
+# ---- callgrind ------------------------------------------------------------
+
+def callgrind_costs(path):
+    """Self cost per object, and what the fake libraries' calls into other
+    objects cost (inclusive), from a callgrind out file."""
+    names = {"ob": {}, "fn": {}}
+    self_cost = collections.Counter()
+    callout = collections.Counter()  # (caller ob, callee ob) -> inclusive Ir
+    ob = None
+    cob = None
+    call_to = None
+
+    def name(kind, val):
+        m = re.match(r"\((\d+)\)(?: (.*))?$", val)
+        if not m:
+            return val
+        if m.group(2) is not None:
+            names[kind][m.group(1)] = m.group(2)
+        return names[kind].get(m.group(1), "?")
+
+    with open(path) as f:
+        for line in f:
+            c = line[:1]
+            if c.isdigit() or c in "+-*":
+                t = line.split()
+                ir = int(t[1]) if len(t) > 1 else 0
+                if call_to is not None:
+                    callout[(ob, call_to)] += ir
+                    call_to = None
+                else:
+                    self_cost[ob] += ir
+            elif line.startswith("ob="):
+                ob = name("ob", line[3:].strip())
+            elif line.startswith("cob="):
+                cob = name("ob", line[4:].strip())
+            elif line.startswith("calls="):
+                call_to = cob if cob is not None else ob
+                cob = None
+            elif line.startswith("fn="):
+                cob = None
+    return self_cost, callout
+
+
+def object_kind(path, server):
+    base = os.path.basename(path)
+    if base == os.path.basename(server):
+        return "own"
+    if "/fakelibs/" in path or base.startswith(("libxendevicemodel", "libxenevtchn",
+                                                "libxenforeignmemory", "libxentoolcore")):
+        return "fake"
+    if base.startswith("libev.so"):
+        return "libev"
+    if base.startswith("libc.so"):
+        return "libc"
+    return "other"
+
+
+KINDS = ("own", "libev", "libc", "fake", "other")
+
+
+def callgrind_per_request(bench, script_fn, server, n1, n2):
+    """Instructions per request by kind, from two runs of n1 and n2 requests."""
+    per_kind = {}
+    callouts = {}
+    for n in (n1, n2):
+        out = os.path.join(bench.tmp, "cg.%d.%d" % (bench.nscript + 1, n))
+        bench.xensim(script_fn(n),
+                     ["valgrind", "-q", "--tool=callgrind", "--callgrind-out-file=" + out]
+                     + server, ["--timeout", "60000"])
+        self_cost, callout = callgrind_costs(out)
+        k = collections.Counter()
+        for obj, ir in self_cost.items():
+            k[object_kind(obj or "?", server[0])] += ir
+        per_kind[n] = k
+        # libc (and the rest) working for the fake libraries
+        callouts[n] = sum(ir for (caller, callee), ir in callout.items()
+                          if object_kind(caller or "?", server[0]) == "fake"
+                          and object_kind(callee or "?", server[0]) != "fake")
+    d = n2 - n1
+    res = {kind: (per_kind[n2][kind] - per_kind[n1][kind]) / d for kind in KINDS}
+    res["total"] = sum(res[kind] for kind in KINDS)
+    res["fake_callouts"] = (callouts[n2] - callouts[n1]) / d
+    res["real"] = res["total"] - res["fake"] - res["fake_callouts"]
+    return res
+
+
+# ---- figures ------------------------------------------------------------
+
+def med(values):
+    return statistics.median(values)
+
+
+class Table:
+    def __init__(self):
+        self.rows = []  # (label, unit, dmd list, null list, ratio list, decimals)
+        self.kv = []
+
+    def key(self, key, value):
+        self.kv.append((key, value))
+
+    def section(self, title):
+        self.rows.append((title,))
+
+    def figure(self, key, label, unit, dmd, null, decimals=0, rounds=True):
+        ratios = [a / b for a, b in zip(dmd, null) if b]
+        self.rows.append((label, unit, dmd, null, ratios, decimals, rounds))
+        for side, vals in (("dmd", dmd), ("null", null), ("ratio", ratios)):
+            if not vals:
+                continue
+            if not rounds:  # one value, not a median
+                self.key("%s.%s" % (key, side), "%.6g" % med(vals))
+                continue
+            self.key("%s.%s.median" % (key, side), "%.6g" % med(vals))
+            if len(vals) > 1:
+                self.key("%s.%s.min" % (key, side), "%.6g" % min(vals))
+                self.key("%s.%s.max" % (key, side), "%.6g" % max(vals))
+                self.key("%s.%s.rounds" % (key, side), ",".join("%.6g" % v for v in vals))
+
+    def note(self, text):
+        self.rows.append((None, text))
+
+    @staticmethod
+    def cell(vals, decimals, spread=True):
+        if not vals:
+            return "-"
+        s = "%.*f" % (decimals, med(vals))
+        if spread and len(vals) > 1:
+            s += " (%.*f-%.*f)" % (decimals, min(vals), decimals, max(vals))
+        return s
+
+    def print(self):
+        w = (40, 12, 24, 24, 18)
+        print("%-*s %-*s %-*s %-*s %s" % (w[0], "", w[1], "unit", w[2], "dmd",
+                                          w[3], "null_ioreq", "dmd/null"))
+        for row in self.rows:
+            if len(row) == 1:
+                print("\n" + row[0])
+                continue
+            if row[0] is None:
+                print("  " + row[1])
+                continue
+            label, unit, dmd, null, ratios, dec, spread = row
+            print("%-*s %-*s %-*s %-*s %s" % (
+                w[0], "  " + label, w[1], unit, w[2], self.cell(dmd, dec, spread),
+                w[3], self.cell(null, dec, spread), self.cell(ratios, 2, spread)))
+
+
+# ---- the benchmarks -------------------------------------------------------
+
+def repeat(n, *lines, tail=()):
+    return "repeat %d\n%s\nend\n%s" % (n, "\n".join(lines), "".join(l + "\n" for l in tail))
+
+
+def per_request(runs, n):
+    """requests/s and server CPU in us per request, one value per round."""
+    rps = [n * 1e3 / r["script_ms"] for r in runs]
+    cpu = [r["script_cpu_ms"] * 1e3 / n for r in runs]
+    return rps, cpu
+
+
+def round_trips(b, t, n, nrounds):
+    for key, title, cfg, script, ranges in (
+            ("pio", "round trips, port I/O: inb 0x3fd (16550 LSR) x %d" % n,
+             "uart_pio.ini", repeat(n, "inb 0x3fd"), [("port", 0x3f8, 8)]),
+            ("mmio", "round trips, MMIO: readb 0xfe001005 (16550 LSR) x %d" % n,
+             "uart_mmio.ini", repeat(n, "readb 0xfe001005"), [("mmio", 0xfe001000, 8)])):
+        runs = b.rounds(nrounds, script, {"dmd": b.dmd(b.config(cfg)), "null": b.null(ranges)})
+        (drps, dcpu), (nrps, ncpu) = per_request(runs["dmd"], n), per_request(runs["null"], n)
+        t.section(title)
+        t.figure(key + ".rps", "synchronous requests", "requests/s", drps, nrps)
+        t.figure(key + ".cpu_us", "server CPU per request", "us", dcpu, ncpu, 2)
+
+
+def buffered(b, t, n, nrounds):
+    script = repeat(n, "bufwrite 0xd0007 1 0x55", tail=["readb 0xd0007"])
+    runs = b.rounds(nrounds, script, {"dmd": b.dmd(b.config("bufring.ini")),
+                                      "null": b.null([("mmio", 0xd0000, 8)])})
+    (drps, dcpu), (nrps, ncpu) = per_request(runs["dmd"], n), per_request(runs["null"], n)
+    t.section("buffered ring: bufwrite x %d, then one synchronous readb" % n)
+    t.figure("buffered.mrps", "buffered requests drained", "M requests/s",
+             [v / 1e6 for v in drps], [v / 1e6 for v in nrps], 2)
+    t.figure("buffered.cpu_ns", "server CPU per buffered request", "ns",
+             [c * 1e3 for c in dcpu], [c * 1e3 for c in ncpu], 0)
+    sync = []
+    for r in runs["null"]:
+        m = re.search(r"answered (\d+) synchronous and (\d+) buffered", r["output"])
+        if m:
+            sync.append(int(m.group(1)) - 1)
+    if sync:
+        t.note("ring full -> sent synchronously instead (null_ioreq's count, median): %d of %d"
+               % (med(sync), n))
+        t.key("buffered.ring_full_sync.null.median", "%d" % med(sync))
+
+
+def routing_ports(count):
+    return [0x4000 + i * 0x10 for i in range(count)]
+
+
+def routing_config(count):
+    return "".join("[uart%d]\ntype = ns16550\nport = %#x\n\n" % (i, base)
+                   for i, base in enumerate(routing_ports(count)))
+
+
+def routing_script(count, n):
+    first, last = routing_ports(count)[0], routing_ports(count)[-1]
+    return repeat(n // 2, "inb %#x" % (first + 5), "inb %#x" % (last + 5))
+
+
+def routing(b, t, n, nrounds, cg, cg_n):
+    t.section("routing: 1, 16, 256 ranges (16550s 0x10 ports apart), inb to the first "
+              "and the last in turn, x %d" % n)
+    for count in (1, 16, 256):
+        servers = {"dmd": b.dmd(b.config("routing%d.ini" % count, routing_config(count))),
+                   "null": b.null([("port", p, 8) for p in routing_ports(count)])}
+        runs = b.rounds(nrounds, routing_script(count, n), servers)
+        (drps, dcpu), (nrps, ncpu) = per_request(runs["dmd"], n), per_request(runs["null"], n)
+        label = "%d range%s" % (count, "" if count == 1 else "s")
+        t.figure("routing.%d.rps" % count, label + ": requests", "requests/s", drps, nrps)
+        t.figure("routing.%d.cpu_us" % count, label + ": server CPU per request", "us",
+                 dcpu, ncpu, 2)
+        if cg:
+            ir = {side: callgrind_per_request(
+                b, lambda k, c=count: routing_script(c, k), servers[side], cg_n[0], cg_n[1])
+                for side in SIDES}
+            t.figure("routing.%d.ir" % count, label + ": instructions per request",
+                     "Ir", [ir["dmd"]["total"]], [ir["null"]["total"]], 0, False)
+            for side in SIDES:
+                t.key("routing.%d.ir_without_fake.%s" % (count, side), "%.6g" % ir[side]["real"])
+
+
+def instructions(b, t, n1, n2):
+    script = lambda n: repeat(n, "inb 0x3fd")
+    servers = {"dmd": b.dmd(b.config("uart_pio.ini")), "null": b.null([("port", 0x3f8, 8)])}
+    ir = {side: callgrind_per_request(b, script, servers[side], n1, n2) for side in SIDES}
+    t.section("user-space instructions per PIO request (callgrind in xensim, inb 0x3fd: "
+              "(Ir(%d) - Ir(%d)) / %d)" % (n2, n1, n2 - n1))
+    for kind, label in (("own", "the server's own code"), ("libev", "libev"),
+                        ("libc", "libc (all of it)"),
+                        ("fake", "fake Xen libraries (xensim's)"),
+                        ("other", "other objects (ld.so, libsystemd, ...)"),
+                        ("total", "total"),
+                        ("fake_callouts", "of libc: called by the fake libraries"),
+                        ("real", "total without the fake libraries")):
+        t.figure("instructions.pio." + kind, label, "Ir/request",
+                 [ir["dmd"][kind]], [ir["null"][kind]], 0, False)
+    t.note("target: dmd's 'total without the fake libraries' <= 500 (the real libxenevtchn "
+           "adds its own few per call)")
+
+
+def startup(b, t, nrounds):
+    servers = {"dmd": b.dmd(b.config("startup.ini")),
+               "null": b.null([("port", 0x3f8, 8), ("port", 0x70, 2),
+                               ("mmio", 0xfe000000, 0x1000)])}
+    runs = b.rounds(nrounds, "inb 0x3fd\n", servers)
+    t.section("start-up and memory: a 16550, the CMOS RTC, a PL061 with its socket "
+              "(%d rounds)" % nrounds)
+    t.figure("startup.ready_ms", "fork + exec to READY=1", "ms",
+             [r["ready_ms"] for r in runs["dmd"]], [r["ready_ms"] for r in runs["null"]], 2)
+    for key, label in (("vmrss_kb", "VmRSS"), ("rssanon_kb", "RssAnon"), ("vmhwm_kb", "VmHWM")):
+        t.figure("memory." + key, label + " before SIGTERM", "kB",
+                 [r[key] for r in runs["dmd"]], [r[key] for r in runs["null"]], 0)
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown CPU"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("xensim")
+    ap.add_argument("dmd")
+    ap.add_argument("null_ioreq")
+    ap.add_argument("--libdir", help="the fake Xen libraries (default: xensim's own)")
+    ap.add_argument("--output", help="write the figures as key=value lines to FILE")
+    ap.add_argument("--rounds", type=int, default=5, help="rounds per figure (default 5)")
+    ap.add_argument("--pin", choices=("same", "split", "none"), default="same",
+                    help="xensim and the server on one CPU (default), on two, or anywhere")
+    ap.add_argument("--quick", action="store_true", help="a tenth of the requests, 2 rounds")
+    ap.add_argument("--no-callgrind", action="store_true", help="skip the instruction counts")
+    opt = ap.parse_args()
+
+    allowed = sorted(os.sched_getaffinity(0))
+    opt.xensim_cpus, opt.server_cpu = None, None
+    if opt.pin == "split" and len(allowed) >= 2 and shutil.which("taskset"):
+        opt.xensim_cpus, opt.server_cpu = {allowed[-2]}, allowed[-1]
+        placement = "xensim on CPU %d, the server on CPU %d" % (allowed[-2], allowed[-1])
+    elif opt.pin != "none":
+        opt.xensim_cpus = {allowed[-1]}
+        placement = "xensim and the server both on CPU %d" % allowed[-1]
+    else:
+        placement = "xensim and the server wherever the scheduler puts them"
+
+    scale = 10 if opt.quick else 1
+    nrounds = 2 if opt.quick else max(opt.rounds, 1)
+    n_sync = 10000 // scale
+    n_buf = 500000 // scale
+    n_route = 6000 // scale
+    cg_pio = (1000 // scale, 11000 // scale)
+    cg_route = (500 // scale, 2500 // scale)
+    cg = not opt.no_callgrind and shutil.which("valgrind") is not None
+
+    u = os.uname()
+    host = "%s %s %s, %s, %d CPUs" % (u.sysname, u.release, u.machine, cpu_model(),
+                                      os.cpu_count() or 0)
+    date = time.strftime("%Y-%m-%d %H:%M:%S %z")
+    t = Table()
+    t.key("date", date)
+    t.key("host", host)
+    t.key("rounds", nrounds)
+    t.key("pin", opt.pin)
+    t.key("n.sync", n_sync)
+    t.key("n.buffered", n_buf)
+    t.key("n.routing", n_route)
+    if cg:
+        t.key("n.callgrind.pio", "%d,%d" % cg_pio)
+        t.key("n.callgrind.routing", "%d,%d" % cg_route)
+    print("dmd beside null_ioreq (the floor) under xensim, %s" % date)
+    print("host: %s" % host)
+    print("N: %d synchronous requests per run, %d buffered, %d routed; %d alternating "
+          "rounds each; callgrind N1,N2: %s" % (
+              n_sync, n_buf, n_route, nrounds,
+              "%d,%d (PIO), %d,%d (routing)" % (cg_pio + cg_route) if cg else "not run"))
+    print("placement: %s (--pin %s)" % (placement, opt.pin))
+    print("cells: median (min-max) over the rounds; dmd/null: the ratio of each round\n")
+    sys.stdout.flush()
+
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="dmd-bench-") as tmp:
+        b = Bench(opt, tmp)
+        try:
+            round_trips(b, t, n_sync, nrounds)
+            buffered(b, t, n_buf, nrounds)
+            routing(b, t, n_route, nrounds, cg, cg_route)
+            if cg:
+                instructions(b, t, *cg_pio)
+            else:
+                t.section("user-space instructions per PIO request: not measured "
+                          "(valgrind not found, or --no-callgrind)")
+            startup(b, t, 3 * nrounds)  # cheap, and noisier
+        except Failure as e:
+            print(e)
+            print("bench/xensim: a run failed; no figures")
+            return 1
+    t.print()
+    elapsed = time.monotonic() - started
+    t.key("elapsed_s", "%.1f" % elapsed)
+    print("\n(%.0f s; requests/s and CPU are wall and CPU time of the script alone, from "
+          "xensim --stats; every figure includes xensim's own share, the same for both)"
+          % elapsed)
+    if opt.output:
+        with open(opt.output, "w") as f:
+            for k, v in t.kv:
+                f.write("%s=%s\n" % (k, v))
+        print("figures as key=value: %s" % opt.output)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
