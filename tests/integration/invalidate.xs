@@ -1,5 +1,6 @@
 # Xen's mapcache-invalidate broadcast reaches every enabled server and
-# must be answered even though dmd keeps no mapcache.
+# must be answered, from any vCPU, also with nothing mapped
+# (mapcache_invalidate.xs is the one with mappings to drop).
 invalidate
 vcpu 1
 invalidate
