@@ -34,19 +34,32 @@ int mapcache_init(struct mapcache *mc, unsigned pages, const struct mapcache_ops
     return mc->slot == NULL ? -ENOMEM : 0;
 }
 
-void mapcache_fini(struct mapcache *mc)
-{
-    if (mc->slot != NULL)
-        mapcache_invalidate(mc);
-    free(mc->slot);
-    mc->slot = NULL;
-    mc->nslots = 0;
-}
-
 static void drop(struct mapcache *mc, struct mapcache_entry *e)
 {
     mc->ops->unmap(mc->ctx, e->addr, e->first, mc->chunk);
     memset(e, 0, sizeof(*e));
+}
+
+static unsigned drop_all(struct mapcache *mc)
+{
+    unsigned n = 0;
+
+    for (unsigned i = 0; i < mc->nslots; i++) {
+        if (mc->slot[i].addr == NULL)
+            continue;
+        drop(mc, &mc->slot[i]);
+        n++;
+    }
+    return n;
+}
+
+void mapcache_fini(struct mapcache *mc)
+{
+    if (mc->slot != NULL)
+        drop_all(mc);
+    free(mc->slot);
+    mc->slot = NULL;
+    mc->nslots = 0;
 }
 
 static struct mapcache_entry *find(struct mapcache *mc, uint64_t first)
@@ -133,20 +146,14 @@ int mapcache_get(struct mapcache *mc, uint64_t gfn, bool writable, uint8_t **pag
 void mapcache_end_request(struct mapcache *mc)
 {
     if (mc->per_request)
-        mapcache_invalidate(mc);
+        drop_all(mc);
 }
 
 unsigned mapcache_invalidate(struct mapcache *mc)
 {
-    unsigned n = 0;
+    unsigned n = drop_all(mc);
 
-    for (unsigned i = 0; i < mc->nslots; i++) {
-        if (mc->slot[i].addr == NULL)
-            continue;
-        drop(mc, &mc->slot[i]);
-        n++;
-    }
-    mc->stats.invalidated += mc->per_request ? 0 : n;
+    mc->stats.invalidated += n;
     return n;
 }
 
