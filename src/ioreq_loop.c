@@ -83,7 +83,7 @@ static void drain_ring(struct ioreq_loop *l)
 {
     struct ioreq_ring_result r;
 
-    if (l->pages->buffered == NULL)
+    if (l->pages->buffered == NULL || ioreq_ring_idle(l->pages->buffered))
         return;
     r = ioreq_ring_drain(l->pages->buffered, IOREQ_BUFFER_SLOT_NUM, on_buffered, l);
     if (r.torn > 0)

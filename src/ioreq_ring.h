@@ -18,6 +18,7 @@
 #ifndef DMD_IOREQ_RING_H
 #define DMD_IOREQ_RING_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -46,5 +47,17 @@ struct ioreq_ring_result ioreq_ring_drain(buffered_iopage_t *page,
 
 /* Slots waiting to be consumed (0 on an empty ring). */
 unsigned ioreq_ring_pending(const buffered_iopage_t *page);
+
+/* Nothing to drain (not even corrupt pointers): the check made before
+ * every synchronous request, so it is inline and one load.  Xen writes the
+ * slots before it bumps write_pointer, and notifies the buffered port
+ * after: a write it is making now is drained on that event. */
+static inline bool ioreq_ring_idle(const buffered_iopage_t *page)
+{
+    const _Atomic uint64_t *pair = (const _Atomic uint64_t *)(const void *)page;
+    uint64_t v = atomic_load_explicit(pair, memory_order_acquire);
+
+    return (uint32_t)v == (uint32_t)(v >> 32);
+}
 
 #endif
