@@ -21,10 +21,24 @@
 #include "config.h"
 #include "log.h"
 
+/*
+ * The route cache: for each of ROUTE_SLOTS buckets of the address space
+ * (8 ports, a 4 KiB MMIO page, a PCI function), the region found there
+ * last (index + 1; 0: none).  A guest going back and forth between a few
+ * devices then pays one bucket check per access however many regions
+ * there are; a miss costs the binary search.  Cleared when the table
+ * changes.
+ */
+#define ROUTE_SLOTS 64
+
 struct iospace_table {
     struct iospace_region regions[CONFIG_MAX_RANGES_PER_TYPE];
     size_t n;
+    unsigned bucket_shift;
+    uint16_t route[ROUTE_SLOTS];
 };
+
+_Static_assert(CONFIG_MAX_RANGES_PER_TYPE < UINT16_MAX, "route cache indexes fit 16 bits");
 
 struct iospace {
     struct iospace_table tables[IOSPACE_NR];
@@ -38,7 +52,14 @@ static struct log_ratelimit rl_guest_mem;
 
 struct iospace *iospace_new(void)
 {
-    return calloc(1, sizeof(struct iospace));
+    struct iospace *sp = calloc(1, sizeof(struct iospace));
+
+    if (sp != NULL) {
+        sp->tables[IOSPACE_PORT].bucket_shift = 3;
+        sp->tables[IOSPACE_MMIO].bucket_shift = 12;
+        sp->tables[IOSPACE_PCI].bucket_shift = 32; /* addr = SBDF << 32 | register */
+    }
+    return sp;
 }
 
 void iospace_free(struct iospace *sp)
@@ -121,6 +142,7 @@ int iospace_add(struct iospace *sp, enum iospace_kind kind,
         t->regions[i] = t->regions[i - 1];
     t->regions[pos] = *region;
     t->n++;
+    memset(t->route, 0, sizeof(t->route));
     return 0;
 }
 
@@ -138,6 +160,7 @@ int iospace_remove(struct iospace *sp, enum iospace_kind kind, uint64_t base)
     for (size_t i = pos - 1; i + 1 < t->n; i++)
         t->regions[i] = t->regions[i + 1];
     t->n--;
+    memset(t->route, 0, sizeof(t->route));
     return 0;
 }
 
@@ -155,6 +178,32 @@ const struct iospace_region *iospace_lookup(const struct iospace *sp,
     if (pos == 0 || region_last(&t->regions[pos - 1]) < addr)
         return NULL;
     return &t->regions[pos - 1];
+}
+
+/* A route cache miss: the binary search, remembered in the bucket. */
+__attribute__((noinline)) static const struct iospace_region *
+route_miss(struct iospace_table *t, uint64_t addr, unsigned bucket)
+{
+    size_t pos = upper_bound(t, addr);
+
+    if (pos == 0 || region_last(&t->regions[pos - 1]) < addr)
+        return NULL;
+    t->route[bucket] = (uint16_t)pos;
+    return &t->regions[pos - 1];
+}
+
+/* iospace_lookup() through the route cache, for the request path. */
+static inline const struct iospace_region *route(struct iospace_table *t, uint64_t addr)
+{
+    unsigned bucket = (unsigned)(addr >> t->bucket_shift) & (ROUTE_SLOTS - 1);
+
+    if (t->route[bucket] != 0) {
+        const struct iospace_region *r = &t->regions[t->route[bucket] - 1];
+
+        if (addr - r->base < r->size)
+            return r;
+    }
+    return route_miss(t, addr, bucket);
 }
 
 size_t iospace_count(const struct iospace *sp, enum iospace_kind kind)
@@ -178,10 +227,10 @@ struct element {
 };
 
 /* The region holding all of [addr, addr + size), or NULL. */
-static const struct iospace_region *element_region(const struct iospace *sp,
-                                                   const struct element *el)
+static inline const struct iospace_region *element_region(struct iospace *sp,
+                                                          const struct element *el)
 {
-    const struct iospace_region *r = iospace_lookup(sp, el->kind, el->addr);
+    const struct iospace_region *r = route(&sp->tables[el->kind], el->addr);
 
     if (r == NULL || el->size - 1 > region_last(r) - el->addr)
         return NULL;
@@ -217,7 +266,7 @@ static bool element_rejected(const struct iospace_region *r,
 }
 
 /* The value read, masked to el->size bytes (devices may return more). */
-static uint64_t element_read(const struct iospace *sp, const struct element *el)
+static uint64_t element_read(struct iospace *sp, const struct element *el)
 {
     const struct iospace_region *r = element_region(sp, el);
     uint64_t offset, value = 0;
@@ -227,10 +276,12 @@ static uint64_t element_read(const struct iospace *sp, const struct element *el)
         log_unclaimed(el, true);
         return size_mask(el->size);
     }
+    offset = el->addr - r->base;
+    if (el->size <= r->max_access) /* the usual case: one device access */
+        return r->ops->read(r->opaque, offset, el->size) & size_mask(el->size);
     if (element_rejected(r, el, "read"))
         return size_mask(el->size);
-    offset = el->addr - r->base;
-    piece = el->size < r->max_access ? el->size : r->max_access;
+    piece = r->max_access;
     /* Little-endian pieces: piece k holds bits [8*piece*k, 8*piece*(k+1)). */
     for (unsigned k = 0; k < el->size / piece; k++) {
         uint64_t v = r->ops->read(r->opaque, offset + k * piece, piece);
@@ -240,8 +291,7 @@ static uint64_t element_read(const struct iospace *sp, const struct element *el)
     return value;
 }
 
-static void element_write(const struct iospace *sp, const struct element *el,
-                          uint64_t value)
+static void element_write(struct iospace *sp, const struct element *el, uint64_t value)
 {
     const struct iospace_region *r = element_region(sp, el);
     uint64_t offset;
@@ -251,10 +301,14 @@ static void element_write(const struct iospace *sp, const struct element *el,
         log_unclaimed(el, false);
         return;
     }
+    offset = el->addr - r->base;
+    if (el->size <= r->max_access) {
+        r->ops->write(r->opaque, offset, el->size, value & size_mask(el->size));
+        return;
+    }
     if (element_rejected(r, el, "write"))
         return;
-    offset = el->addr - r->base;
-    piece = el->size < r->max_access ? el->size : r->max_access;
+    piece = r->max_access;
     /* Masking each piece also masks the value to the element's size. */
     for (unsigned k = 0; k < el->size / piece; k++)
         r->ops->write(r->opaque, offset + k * piece, piece,
@@ -319,8 +373,9 @@ static void log_guest_mem(const struct element *el, uint64_t gpa, int err)
                 (unsigned long long)gpa, el->size, strerror(-err));
 }
 
-/* One element between the device and the guest buffer at gpa. */
-static int pointer_element(const struct iospace *sp, const struct element *el,
+/* One element between the device and the guest buffer at gpa, copied
+ * (it may straddle two pages). */
+static int pointer_element(struct iospace *sp, const struct element *el,
                            bool is_read, uint64_t gpa,
                            const struct guest_mem_ops *mem, void *ctx)
 {
@@ -339,22 +394,77 @@ static int pointer_element(const struct iospace *sp, const struct element *el,
     return rc;
 }
 
-/* data_is_ptr = 1: rep ins/outs, rep movs to or from MMIO. */
-static void dispatch_pointer(const struct iospace *sp, ioreq_t *req,
-                             struct element *el,
+#define GUEST_PAGE_SIZE 4096u
+
+/* How many elements from gpa on (downwards when df) lie whole in gpa's
+ * page, at most `left`; 0 when the first straddles two pages. */
+static uint32_t page_run(uint64_t gpa, unsigned size, bool down, uint32_t left)
+{
+    uint64_t off = gpa & (GUEST_PAGE_SIZE - 1), n;
+
+    if (off + size > GUEST_PAGE_SIZE)
+        return 0;
+    n = down ? off / size + 1 : (GUEST_PAGE_SIZE - off) / size;
+    return n < left ? (uint32_t)n : left;
+}
+
+/*
+ * n elements straight between the device and guest memory mapped at low
+ * (the run's lowest address; element 0 is at its top when down).  The
+ * device address steps per element for MMIO; false if it would wrap.
+ * *done counts the elements carried out.
+ */
+static bool run_elements(struct iospace *sp, struct element *el, bool is_read, uint8_t *low,
+                         uint32_t n, bool down, bool dev_steps, uint32_t *done)
+{
+    for (uint32_t k = 0; k < n; k++) {
+        uint8_t *at = low + (size_t)(down ? n - 1 - k : k) * el->size;
+
+        if (k > 0 && dev_steps && !step(&el->addr, el->size, down))
+            return false;
+        if (is_read)
+            value_to_bytes(element_read(sp, el), at, el->size);
+        else
+            element_write(sp, el, value_from_bytes(at, el->size));
+        (*done)++;
+    }
+    return true;
+}
+
+/*
+ * data_is_ptr = 1: rep ins/outs, rep movs to or from MMIO.  Where the
+ * guest memory offers spans, the elements of each page go straight to and
+ * from the mapped page (one lookup per page, not per element); an element
+ * straddling two pages, or a page that cannot be had that way, is copied
+ * element by element, which also says what failed.
+ */
+static void dispatch_pointer(struct iospace *sp, ioreq_t *req, struct element *el,
                              const struct guest_mem_ops *mem, void *ctx)
 {
     uint32_t count = rep_count(req), done = 0;
     bool down = req->df, dev_steps = el->kind == IOSPACE_MMIO;
+    bool is_read = req->dir == IOREQ_READ;
     uint64_t gpa = req->data;
 
     while (done < count) {
+        uint32_t n;
+        uint8_t *low = NULL;
         int rc;
 
         if (done > 0 && (!step(&gpa, el->size, down) ||
                          (dev_steps && !step(&el->addr, el->size, down))))
             break;
-        rc = pointer_element(sp, el, req->dir == IOREQ_READ, gpa, mem, ctx);
+        n = mem->span != NULL ? page_run(gpa, el->size, down, count - done) : 0;
+        if (n > 0)
+            low = mem->span(ctx, down ? gpa - (uint64_t)(n - 1) * el->size : gpa,
+                            (size_t)n * el->size, is_read);
+        if (low != NULL) {
+            if (!run_elements(sp, el, is_read, low, n, down, dev_steps, &done))
+                break;
+            gpa = down ? gpa - (uint64_t)(n - 1) * el->size : gpa + (uint64_t)(n - 1) * el->size;
+            continue;
+        }
+        rc = pointer_element(sp, el, is_read, gpa, mem, ctx);
         if (rc != 0) {
             log_guest_mem(el, gpa, rc);
             break;
@@ -367,8 +477,7 @@ static void dispatch_pointer(const struct iospace *sp, ioreq_t *req,
 }
 
 /* data_is_ptr = 0: a single access, or rep stos (a write repeated). */
-static void dispatch_value(const struct iospace *sp, ioreq_t *req,
-                           struct element *el)
+static void dispatch_value(struct iospace *sp, ioreq_t *req, struct element *el)
 {
     uint32_t count, done = 0;
     bool dev_steps = el->kind == IOSPACE_MMIO;
@@ -422,28 +531,58 @@ static void refuse(ioreq_t *req, enum iospace_kind kind, int vcpu, const char *w
     }
 }
 
-void iospace_dispatch(struct iospace *sp, ioreq_t *req, int vcpu,
-                      const struct guest_mem_ops *mem, void *mem_ctx)
+/*
+ * The usual request, done inline: one access (no rep, no pointer) that a
+ * region takes whole.  False for anything else (unclaimed, straddling,
+ * wider than the device takes), which the general path then handles and
+ * logs.
+ */
+static inline bool single_access(struct iospace_table *t, ioreq_t *req)
 {
-    struct element el;
-    enum iospace_kind kind;
-    unsigned max_size;
+    const struct iospace_region *r = route(t, req->addr);
+    uint64_t offset;
 
-    if (!request_kind(req->type, &kind))
-        return;
-    max_size = kind == IOSPACE_MMIO ? 8 : 4;
-    if (!access_width_valid(req->size) || req->size > max_size) {
-        refuse(req, kind, vcpu, "bad size");
-        return;
-    }
+    if (r == NULL || req->size > r->max_access || req->size - 1 > region_last(r) - req->addr)
+        return false;
+    offset = req->addr - r->base;
+    if (req->dir == IOREQ_READ)
+        req->data = r->ops->read(r->opaque, offset, req->size) & size_mask(req->size);
+    else
+        r->ops->write(r->opaque, offset, req->size, req->data & size_mask(req->size));
+    return true; /* count (0 or 1) stays: it is never raised */
+}
+
+/* Everything but single_access(): kept out of line so that the usual
+ * request does not pay for the general path's stack frame. */
+__attribute__((noinline)) static void dispatch_general(struct iospace *sp, ioreq_t *req,
+                                                       enum iospace_kind kind, int vcpu,
+                                                       const struct guest_mem_ops *mem,
+                                                       void *mem_ctx)
+{
+    struct element el = { .kind = kind, .addr = req->addr, .size = req->size, .vcpu = vcpu };
+
     if (req->data_is_ptr && mem == NULL) {
         refuse(req, kind, vcpu, "no guest memory access");
         return;
     }
-    el = (struct element){ .kind = kind, .addr = req->addr,
-                           .size = req->size, .vcpu = vcpu };
     if (req->data_is_ptr)
         dispatch_pointer(sp, req, &el, mem, mem_ctx);
     else
         dispatch_value(sp, req, &el);
+}
+
+void iospace_dispatch(struct iospace *sp, ioreq_t *req, int vcpu,
+                      const struct guest_mem_ops *mem, void *mem_ctx)
+{
+    enum iospace_kind kind;
+
+    if (!request_kind(req->type, &kind))
+        return;
+    if (!access_width_valid(req->size) || req->size > (kind == IOSPACE_MMIO ? 8u : 4u)) {
+        refuse(req, kind, vcpu, "bad size");
+        return;
+    }
+    if (!req->data_is_ptr && req->count <= 1 && single_access(&sp->tables[kind], req))
+        return;
+    dispatch_general(sp, req, kind, vcpu, mem, mem_ctx);
 }

@@ -24,6 +24,7 @@
 #ifndef DMD_IOSPACE_H
 #define DMD_IOSPACE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -51,6 +52,11 @@ struct guest_mem_ops {
     /* Copy between guest-physical memory and buf; 0 or -errno. */
     int (*read)(void *ctx, uint64_t gpa, void *buf, size_t len);
     int (*write)(void *ctx, uint64_t gpa, const void *buf, size_t len);
+    /* Optional (may be NULL): [gpa, gpa + len), which lies in one page,
+     * mapped writable (and then counted as modified) or readable; NULL
+     * when it cannot be had (read/write then say why).  Valid until the
+     * next call of these ops. */
+    uint8_t *(*span)(void *ctx, uint64_t gpa, size_t len, bool writable);
     /* Called once when a request is finished: release mappings, report
      * modified memory.  May be NULL. */
     void (*done)(void *ctx);

@@ -173,6 +173,22 @@ static int gm_write(void *ctx, uint64_t gpa, const void *buf, size_t len)
     return copy(ctx, gpa, (uint8_t *)(uintptr_t)buf, len, true);
 }
 
+/* A run of a rep within one page: the page as mapped, or NULL (copy()
+ * then retries it and reports the failure). */
+static uint8_t *gm_span(void *ctx, uint64_t gpa, size_t len, bool writable)
+{
+    struct dmop_guestmem *gm = ctx;
+    uint64_t pfn = gpa >> GM_PAGE_SHIFT;
+    size_t off = (size_t)(gpa & (GM_PAGE_SIZE - 1));
+    uint8_t *page;
+
+    if (len > GM_PAGE_SIZE - off || mapcache_get(&gm->cache, pfn, writable, &page) < 0)
+        return NULL;
+    if (writable)
+        mark_dirty(gm, pfn);
+    return page + off;
+}
+
 static void gm_done(void *ctx)
 {
     struct dmop_guestmem *gm = ctx;
@@ -184,5 +200,6 @@ static void gm_done(void *ctx)
 const struct guest_mem_ops dmop_guestmem_ops = {
     .read = gm_read,
     .write = gm_write,
+    .span = gm_span,
     .done = gm_done,
 };

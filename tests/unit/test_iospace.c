@@ -158,6 +158,27 @@ static int any_write(void *ctx, uint64_t gpa, const void *buf, size_t len)
 
 static const struct guest_mem_ops any_ops = { .read = any_read, .write = any_write };
 
+/* The same RAM offering spans (mapped runs within one page), as dmd's
+ * guest memory does; span_refused names a page it will not give (its
+ * elements must then go the copying way, with the same result). */
+static unsigned spans;
+static uint64_t span_refused = UINT64_MAX;
+
+static uint8_t *mem_span(void *ctx, uint64_t gpa, size_t len, bool writable)
+{
+    (void)writable;
+    assert_ptr_equal(ctx, &mem);
+    assert_true(len > 0 && gpa / 4096 == (gpa + len - 1) / 4096); /* one page */
+    if (gpa / 4096 == span_refused / 4096 || mem_check(gpa, len) != 0)
+        return NULL;
+    spans++;
+    return &mem.bytes[gpa - MEM_BASE];
+}
+
+static const struct guest_mem_ops span_ops = {
+    .read = mem_read, .write = mem_write, .span = mem_span, .done = mem_done,
+};
+
 /* ---- helpers ------------------------------------------------------------- */
 
 static struct iospace *sp;
@@ -312,6 +333,38 @@ static void test_remove(void **state)
     assert_int_equal(iospace_remove(sp, IOSPACE_PORT, 0x3f8), -ENOENT);
     /* The freed range can be claimed again. */
     assert_int_equal(try_add(IOSPACE_PORT, 0x3f8, 8), 0);
+}
+
+/* The route cache never outlives a change of the table: a removed region
+ * is unclaimed at once, a region that shifted in the table (an insert
+ * before it) is still found, two regions in the same bucket both route. */
+static void test_route_cache_follows_changes(void **state)
+{
+    (void)state;
+    add(IOSPACE_PORT, 0x3f8, 8, &dev_a, 1, ACCESS_SPLIT);
+    write_value(IOREQ_TYPE_PIO, 0x3f8, 1, 1); /* cached */
+    assert_int_equal(iospace_remove(sp, IOSPACE_PORT, 0x3f8), 0);
+    write_value(IOREQ_TYPE_PIO, 0x3f8, 1, 2);
+    assert_int_equal(dev_a.n, 1);
+
+    add(IOSPACE_PORT, 0x3f8, 8, &dev_a, 1, ACCESS_SPLIT);
+    write_value(IOREQ_TYPE_PIO, 0x3f8, 1, 3);
+    add(IOSPACE_PORT, 0x100, 8, &dev_b, 1, ACCESS_SPLIT); /* lands before it */
+    write_value(IOREQ_TYPE_PIO, 0x3f8, 1, 4);
+    assert_int_equal(dev_a.n, 3);
+    assert_access(&dev_a, 2, true, 0, 1, 4);
+    assert_int_equal(dev_b.n, 0);
+
+    /* 0x3f8 and 0x5f8 share a bucket (8-port buckets, 64 of them). */
+    add(IOSPACE_PORT, 0x5f8, 8, &dev_b, 1, ACCESS_SPLIT);
+    for (unsigned i = 0; i < 4; i++) {
+        write_value(IOREQ_TYPE_PIO, 0x3f8, 1, 0x10 + i);
+        write_value(IOREQ_TYPE_PIO, 0x5f9, 1, 0x20 + i);
+    }
+    assert_int_equal(dev_a.n, 7);
+    assert_access(&dev_a, 6, true, 0, 1, 0x13);
+    assert_int_equal(dev_b.n, 4);
+    assert_access(&dev_b, 3, true, 1, 1, 0x23);
 }
 
 static void test_enospc(void **state)
@@ -624,6 +677,114 @@ static void test_mmio_rep_steps_device_address(void **state)
     assert_int_equal(mem.done, 2);
 }
 
+/*
+ * The span path (elements straight to and from a mapped page) does what
+ * the copying path does, element for element: rep ins and outs up and
+ * down, across pages, with elements straddling a page, stepping MMIO
+ * addresses, running off the end of RAM, and a page the span refuses.
+ */
+struct rep_case {
+    uint8_t type, dir;
+    uint64_t addr;
+    unsigned size;
+    uint64_t gpa_off; /* from MEM_BASE; may run past the end */
+    uint32_t count;
+    bool df;
+    uint64_t refuse_off; /* page not given as a span (UINT64_MAX: none) */
+};
+
+struct rep_result {
+    uint32_t count;
+    unsigned n;
+    struct access log[64];
+    uint8_t bytes[MEM_SIZE];
+};
+
+static void run_rep(const struct rep_case *c, const struct guest_mem_ops *ops,
+                    struct rep_result *out)
+{
+    ioreq_t r;
+
+    memset(&dev_a, 0, sizeof(dev_a));
+    memset(&mem, 0, sizeof(mem));
+    for (unsigned i = 0; i < MEM_SIZE; i++)
+        mem.bytes[i] = (uint8_t)(i * 7 + 3);
+    dev_a.counter = true;
+    span_refused = c->refuse_off == UINT64_MAX ? UINT64_MAX : MEM_BASE + c->refuse_off;
+    r = req_ptr(c->type, c->dir, c->addr, c->size, MEM_BASE + c->gpa_off, c->count, c->df);
+    iospace_dispatch(sp, &r, 0, ops, &mem);
+    out->count = r.count;
+    out->n = dev_a.n;
+    assert_true(dev_a.n <= 64);
+    memcpy(out->log, dev_a.log, sizeof(out->log[0]) * dev_a.n);
+    memcpy(out->bytes, mem.bytes, MEM_SIZE);
+    assert_int_equal(mem.done, 1);
+}
+
+static void test_rep_spans_match_copies(void **state)
+{
+    static const struct rep_case cases[] = {
+        /* outsb up across a page, then down across one */
+        { IOREQ_TYPE_PIO, IOREQ_WRITE, 0x3f8, 1, 0x1000 - 5, 12, false, UINT64_MAX },
+        { IOREQ_TYPE_PIO, IOREQ_WRITE, 0x3f8, 1, 0x1003, 12, true, UINT64_MAX },
+        /* outsw with an element straddling the page, up and down */
+        { IOREQ_TYPE_PIO, IOREQ_WRITE, 0x3fa, 2, 0x1000 - 5, 8, false, UINT64_MAX },
+        { IOREQ_TYPE_PIO, IOREQ_WRITE, 0x3fa, 2, 0x1003, 8, true, UINT64_MAX },
+        /* insl and insw, straddling, up and down */
+        { IOREQ_TYPE_PIO, IOREQ_READ, 0x3fc, 4, 0x2000 - 6, 6, false, UINT64_MAX },
+        { IOREQ_TYPE_PIO, IOREQ_READ, 0x3f8, 2, 0x2001, 9, true, UINT64_MAX },
+        /* rep movs to and from MMIO: the device address steps */
+        { IOREQ_TYPE_COPY, IOREQ_WRITE, 0x9000010, 4, 0x1000 - 8, 6, false, UINT64_MAX },
+        { IOREQ_TYPE_COPY, IOREQ_READ, 0x9000040, 4, 0x1004, 6, true, UINT64_MAX },
+        /* off the end of RAM midway: the same elements done, count lowered */
+        { IOREQ_TYPE_PIO, IOREQ_WRITE, 0x3f8, 1, MEM_SIZE - 3, 8, false, UINT64_MAX },
+        { IOREQ_TYPE_PIO, IOREQ_READ, 0x3f8, 2, MEM_SIZE - 3, 8, false, UINT64_MAX },
+        /* a page the span will not give: copied instead */
+        { IOREQ_TYPE_PIO, IOREQ_WRITE, 0x3f8, 1, 0x1000 - 4, 10, false, 0x1000 },
+        { IOREQ_TYPE_PIO, IOREQ_READ, 0x3f8, 1, 0x1000 - 4, 10, false, 0x0 },
+    };
+    static struct rep_result copied, spanned;
+
+    (void)state;
+    add(IOSPACE_PORT, 0x3f8, 8, &dev_a, 4, ACCESS_SPLIT);
+    add(IOSPACE_MMIO, 0x9000000, 0x100, &dev_a, 4, ACCESS_SPLIT);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        spans = 0;
+        run_rep(&cases[i], &mem_ops, &copied);
+        run_rep(&cases[i], &span_ops, &spanned);
+        assert_int_equal(spanned.count, copied.count);
+        assert_int_equal(spanned.n, copied.n);
+        for (unsigned k = 0; k < copied.n; k++) {
+            assert_int_equal(spanned.log[k].is_write, copied.log[k].is_write);
+            assert_int_equal(spanned.log[k].offset, copied.log[k].offset);
+            assert_int_equal(spanned.log[k].size, copied.log[k].size);
+            assert_int_equal(spanned.log[k].value, copied.log[k].value);
+        }
+        assert_memory_equal(spanned.bytes, copied.bytes, MEM_SIZE);
+        assert_true(spans > 0); /* the span path was taken */
+    }
+    span_refused = UINT64_MAX;
+}
+
+/* A 4096-byte rep outsb in one page: one span, 4096 device writes. */
+static void test_rep_span_whole_page(void **state)
+{
+    ioreq_t r;
+
+    (void)state;
+    add(IOSPACE_PORT, 0x3f8, 8, &dev_a, 1, ACCESS_SPLIT);
+    for (unsigned i = 0; i < 4096; i++)
+        mem.bytes[0x1000 + i] = (uint8_t)i;
+    spans = 0;
+    r = req_ptr(IOREQ_TYPE_PIO, IOREQ_WRITE, 0x3f8, 1, gpa_of(0x1000), 4096, false);
+    iospace_dispatch(sp, &r, 0, &span_ops, &mem);
+    assert_int_equal(r.count, 4096);
+    assert_int_equal(spans, 1);
+    assert_int_equal(mem.reads, 0); /* nothing copied */
+    assert_int_equal(dev_a.n, 4096);
+    assert_access(&dev_a, 4095, true, 0, 1, 0xff);
+}
+
 /* rep stos to MMIO: data_is_ptr = 0, count > 1, the value repeated. */
 static void test_mmio_rep_stos(void **state)
 {
@@ -805,6 +966,7 @@ int main(void)
         T(test_add_lookup_edges),
         T(test_add_refusals),
         T(test_remove),
+        T(test_route_cache_follows_changes),
         T(test_enospc),
         T(test_pio_routing),
         T(test_write_value_masked),
@@ -822,6 +984,8 @@ int main(void)
         T(test_rep_buffer_crosses_page),
         T(test_mmio_rep_steps_device_address),
         T(test_mmio_rep_stos),
+        T(test_rep_spans_match_copies),
+        T(test_rep_span_whole_page),
         T(test_value_read_count_one),
         T(test_count_capped),
         T(test_guest_fault_midway),
