@@ -412,17 +412,27 @@ static uint32_t page_run(uint64_t gpa, unsigned size, bool down, uint32_t left)
  * n elements straight between the device and guest memory mapped at low
  * (the run's lowest address; element 0 is at its top when down).  The
  * device address steps per element for MMIO; false if it would wrap.
- * *done counts the elements carried out.
+ * *done counts the elements carried out.  A port stays put: its region is
+ * looked up once, and when it takes the elements whole they go to it
+ * without routing.
  */
 static bool run_elements(struct iospace *sp, struct element *el, bool is_read, uint8_t *low,
                          uint32_t n, bool down, bool dev_steps, uint32_t *done)
 {
+    const struct iospace_region *r = dev_steps ? NULL : element_region(sp, el);
+    bool direct = r != NULL && el->size <= r->max_access;
+    uint64_t offset = direct ? el->addr - r->base : 0, mask = size_mask(el->size);
+
     for (uint32_t k = 0; k < n; k++) {
         uint8_t *at = low + (size_t)(down ? n - 1 - k : k) * el->size;
 
         if (k > 0 && dev_steps && !step(&el->addr, el->size, down))
             return false;
-        if (is_read)
+        if (direct && is_read)
+            value_to_bytes(r->ops->read(r->opaque, offset, el->size) & mask, at, el->size);
+        else if (direct)
+            r->ops->write(r->opaque, offset, el->size, value_from_bytes(at, el->size));
+        else if (is_read)
             value_to_bytes(element_read(sp, el), at, el->size);
         else
             element_write(sp, el, value_from_bytes(at, el->size));

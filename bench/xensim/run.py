@@ -322,6 +322,25 @@ def buffered(b, t, n, nrounds):
            % (n, sync.get("dmd", "?"), sync.get("null", "?")))
 
 
+def rep_outsb(b, t, n, nrounds):
+    """4096-byte rep outsb from one guest page: dmd with its mapcache (the
+    page stays mapped) and with mapcache = 0 (mapped and unmapped by every
+    request, as before the mapcache), each beside null_ioreq (which does
+    not touch guest memory at all)."""
+    script = repeat(n, "outsb 0x3f8 4096 at 0x10000")
+    uart = "[uart0]\ntype = ns16550\nport = 0x3f8\n"
+    t.section("rep outsb of 4096 bytes from one guest page x %d" % n)
+    for key, label, dmd_cfg in (("on", "mapcache on (default)", uart),
+                                ("off", "mapcache = 0", "[dmd]\nmapcache = 0\n\n" + uart)):
+        runs = b.rounds(nrounds, script, {
+            "dmd": b.dmd(b.config("outsb_%s.ini" % key, dmd_cfg)),
+            "null": b.null([("port", 0x3f8, 8)])})
+        (drps, dcpu), (nrps, ncpu) = per_request(runs["dmd"], n), per_request(runs["null"], n)
+        t.figure("outsb.%s.rps" % key, label + ": requests", "requests/s", drps, nrps)
+        t.figure("outsb.%s.cpu_us" % key, label + ": server CPU per request", "us",
+                 dcpu, ncpu, 1)
+
+
 def routing_ports(count):
     return [0x4000 + i * 0x10 for i in range(count)]
 
@@ -432,6 +451,7 @@ def main():
     n_sync = 10000 // scale
     n_buf = 500000 // scale
     n_route = 6000 // scale
+    n_outsb = 1000 // scale
     cg_pio = (1000 // scale, 11000 // scale)
     cg_route = (500 // scale, 2500 // scale)
     cg = not opt.no_callgrind and shutil.which("valgrind") is not None
@@ -448,6 +468,7 @@ def main():
     t.key("n.sync", n_sync)
     t.key("n.buffered", n_buf)
     t.key("n.routing", n_route)
+    t.key("n.outsb", n_outsb)
     if cg:
         t.key("n.callgrind.pio", "%d,%d" % cg_pio)
         t.key("n.callgrind.routing", "%d,%d" % cg_route)
@@ -467,6 +488,7 @@ def main():
         try:
             round_trips(b, t, n_sync, nrounds)
             buffered(b, t, n_buf, nrounds)
+            rep_outsb(b, t, n_outsb, nrounds)
             routing(b, t, n_route, nrounds, cg, cg_route)
             if cg:
                 instructions(b, t, *cg_pio)
