@@ -17,13 +17,12 @@
 #include <string.h>
 #include <time.h>
 
-#include <systemd/sd-daemon.h>
-
 #include "devices/device.h"
 #include "ioreq_abi.h"
 #include "ioreq_ring.h"
 #include "iospace.h"
 #include "log.h"
+#include "sd_proto.h"
 
 /* Consecutive xenevtchn_pending() failures after which the loop gives up
  * (the event-channel device is broken; spinning on it helps no one). */
@@ -245,6 +244,20 @@ static void sweep_lost(struct ioreq_loop *l)
     }
 }
 
+/* WATCHDOG=1 once per sweep.  A failure is reported when it starts (or
+ * its error changes) and when it ends, not once a second. */
+static void pet_watchdog(void)
+{
+    static int failing;
+    int rc = sd_proto_notify("WATCHDOG=1");
+
+    if (rc < 0 && rc != failing)
+        log_warn("cannot pet the service manager's watchdog: %s", strerror(-rc));
+    else if (rc >= 0 && failing != 0)
+        log_notice("the service manager's watchdog is petted again");
+    failing = rc < 0 ? rc : 0;
+}
+
 static void on_sweep(struct ev_loop *loop, ev_timer *w, int revents)
 {
     struct ioreq_loop *l = w->data;
@@ -262,7 +275,7 @@ static void on_sweep(struct ev_loop *loop, ev_timer *w, int revents)
         return;
     }
     sweep_lost(l);
-    sd_notify(0, "WATCHDOG=1");
+    pet_watchdog();
 }
 
 int ioreq_loop_init(struct ioreq_loop *l, struct ev_loop *loop, struct dmop *xen,

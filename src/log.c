@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Logging: journald structured entries or readable stderr lines.
+ * Logging: journald structured entries (sent by sd_proto.c) or readable
+ * stderr lines.
  */
 
 #include "log.h"
@@ -12,11 +13,15 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
-#define SD_JOURNAL_SUPPRESS_LOCATION
-#include <systemd/sd-journal.h>
+#include "sd_proto.h"
+
+/* So that `journalctl -t dmd` finds the daemon's own entries (a UART's
+ * journal backend names itself dmd-DEVICE). */
+#define LOG_JOURNAL_IDENTIFIER "SYSLOG_IDENTIFIER=dmd"
 
 static struct {
     enum log_target target; /* resolved: JOURNAL or STDERR */
@@ -126,7 +131,7 @@ static void emit_journal(int prio, const struct log_fields *f, const char *msg)
 {
     char domid[32], server[32], vcpu[32], device[160], message[2048 + 16];
     char priority[16];
-    struct iovec iov[7];
+    struct iovec iov[8];
     int n = 0;
 
 #define ADD(buf, ...)                                                     \
@@ -141,6 +146,8 @@ static void emit_journal(int prio, const struct log_fields *f, const char *msg)
 
     ADD(message, "MESSAGE=%s", msg);
     ADD(priority, "PRIORITY=%d", prio & 7);
+    iov[n++] = (struct iovec){ .iov_base = (char *)LOG_JOURNAL_IDENTIFIER,
+                               .iov_len = strlen(LOG_JOURNAL_IDENTIFIER) };
     if (log_state.domid >= 0)
         ADD(domid, "DMD_DOMID=%d", log_state.domid);
     if (log_state.server >= 0)
@@ -150,8 +157,9 @@ static void emit_journal(int prio, const struct log_fields *f, const char *msg)
     if (f != NULL && f->vcpu >= 0)
         ADD(vcpu, "DMD_VCPU=%d", f->vcpu);
 #undef ADD
-    if (sd_journal_sendv(iov, n) < 0)
-        emit_stderr(prio, f, msg); /* journal gone: do not lose the message */
+    /* Journal gone, or its socket full: do not lose the message. */
+    if (sd_proto_journal_sendv(iov, n) < 0)
+        emit_stderr(prio, f, msg);
 }
 
 void log_emit(int prio, const struct log_fields *f, const char *fmt, ...)

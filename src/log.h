@@ -3,9 +3,10 @@
  * Logging for operators: one line per meaningful event.
  *
  * With the journal target every message is a structured journald entry
- * carrying DMD_DOMID, DMD_SERVER (once the ioreq server exists) and, where
- * the caller names them, DMD_DEVICE and DMD_VCPU.  With the stderr target the
- * same fields are printed as a readable prefix.
+ * carrying SYSLOG_IDENTIFIER=dmd, DMD_DOMID, DMD_SERVER (once the ioreq
+ * server exists) and, where the caller names them, DMD_DEVICE and DMD_VCPU;
+ * when the journal cannot take it, the message goes to stderr instead.
+ * With the stderr target the same fields are printed as a readable prefix.
  *
  * Messages a guest can trigger (bad accesses, unknown request types, ...)
  * must go through a struct log_ratelimit so a guest cannot make dmd log

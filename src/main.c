@@ -27,7 +27,6 @@
 #include <unistd.h>
 
 #include <ev.h>
-#include <systemd/sd-daemon.h>
 
 #include "config.h"
 #include "devices/device.h"
@@ -36,6 +35,7 @@
 #include "ioreq_loop.h"
 #include "iospace.h"
 #include "log.h"
+#include "sd_proto.h"
 
 /* Exit codes, documented in --help, README.md and dmd(8). */
 enum {
@@ -303,6 +303,7 @@ static int make_state_dir(const char *dir)
 static int start(struct dmd *d)
 {
     unsigned nr_vcpus;
+    int rc;
 
     if (make_state_dir(d->cfg.state_dir) < 0)
         return -1;
@@ -339,8 +340,11 @@ static int start(struct dmd *d)
         return -1;
     log_info("ready: serving domain %u with %zu device(s) on %u vCPU(s)", d->xen.domid,
              devices_count(d->devices), nr_vcpus);
-    sd_notifyf(0, "READY=1\nSTATUS=serving domain %u: ioreq server %u, %zu device(s)",
-               d->xen.domid, d->xen.server, devices_count(d->devices));
+    rc = sd_proto_notifyf("READY=1\nSTATUS=serving domain %u: ioreq server %u, %zu device(s)",
+                          d->xen.domid, d->xen.server, devices_count(d->devices));
+    if (rc < 0)
+        log_warn("cannot tell the service manager that dmd is ready (NOTIFY_SOCKET=%s): %s",
+                 getenv("NOTIFY_SOCKET"), strerror(-rc));
     report_to_parent(d, EXIT_OK);
     return 0;
 }
@@ -388,7 +392,7 @@ static void on_stop_signal(struct ev_loop *loop, ev_signal *w, int revents)
 static int serve(struct dmd *d)
 {
     ev_signal sigterm, sigint;
-    int rc = EXIT_STARTUP;
+    int rc = EXIT_STARTUP, nrc;
 
     /* Before anything is created, so a stop request never kills us midway
      * through start-up and leaks an ioreq server. */
@@ -400,7 +404,10 @@ static int serve(struct dmd *d)
 
     if (start(d) == 0) {
         rc = ioreq_loop_run(&d->io) == 0 ? EXIT_OK : EXIT_RUNTIME;
-        sd_notify(0, "STOPPING=1");
+        nrc = sd_proto_notify("STOPPING=1");
+        if (nrc < 0)
+            log_warn("cannot tell the service manager that dmd is stopping: %s",
+                     strerror(-nrc));
         ioreq_loop_log_stats(&d->io);
     } else {
         log_err("start-up failed; undoing what was set up");

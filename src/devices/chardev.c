@@ -57,10 +57,9 @@
 #include <unistd.h>
 
 #include <ev.h>
-#define SD_JOURNAL_SUPPRESS_LOCATION
-#include <systemd/sd-journal.h>
 
 #include "../log.h"
+#include "../sd_proto.h"
 #include "unix_listen.h"
 
 #define CHARDEV_OUTBUF 4096
@@ -69,7 +68,7 @@
 #define CHARDEV_PTY_POLL_S 0.25
 #define JOURNAL_MESSAGE "MESSAGE="
 
-int (*chardev_journal_sendv)(const struct iovec *iov, int n) = sd_journal_sendv;
+int (*chardev_journal_sendv)(const struct iovec *iov, int n) = sd_proto_journal_sendv;
 
 struct chardev {
     enum chardev_kind kind;

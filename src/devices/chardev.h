@@ -90,8 +90,8 @@ void chardev_close(struct chardev *chr);
 
 /*
  * Where the journal backend sends its entries (one per line, with
- * MESSAGE=, PRIORITY=, DMD_DEVICE= and SYSLOG_IDENTIFIER=): sd_journal_sendv
- * unless a unit test points it at a recorder.
+ * MESSAGE=, PRIORITY=, DMD_DEVICE= and SYSLOG_IDENTIFIER=):
+ * sd_proto_journal_sendv unless a unit test points it at a recorder.
  */
 struct iovec;
 extern int (*chardev_journal_sendv)(const struct iovec *iov, int n);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A journal double for the fuzz targets: sd_journal_sendv(), which log.c
- * calls with the journal target, is defined in fake_journal.c and so
- * replaces libsystemd's.  Every message is then formatted as in
+ * A journal double for the fuzz targets: sd_proto_journal_sendv(), which
+ * log.c calls with the journal target, is defined in fake_journal.c in
+ * place of src/sd_proto.c's.  Every message is then formatted as in
  * production (that code runs too) and counted instead of sent, which lets
  * a target check that a guest cannot make dmd log without bound.
  *
