@@ -16,10 +16,11 @@
  *
  * It uses the same libraries and the same start-up order as dmd: create,
  * acquire the pages, claim the ranges, enable, bind every vCPU's port,
- * sweep, sd_notify READY=1 (and "ready" on stderr).  SIGTERM or SIGINT
- * stops it: disable, answer what is left, unbind, destroy, close; then it
- * prints how many requests it answered.  Exit status 0, or 1 on a failed
- * Xen call (named on stderr with its errno), 2 on a bad command line.
+ * sweep, READY=1 to NOTIFY_SOCKET (with dmd's src/sd_proto.c) and "ready"
+ * on stderr.  SIGTERM or SIGINT stops it: disable, answer what is left,
+ * unbind, destroy, close; then it prints how many requests it answered.
+ * Exit status 0, or 1 on a failed Xen call (named on stderr with its
+ * errno), 2 on a bad command line.
  */
 #include <errno.h>
 #include <signal.h>
@@ -31,7 +32,6 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include <systemd/sd-daemon.h>
 #include <xendevicemodel.h>
 #include <xenevtchn.h>
 #include <xenforeignmemory.h>
@@ -40,6 +40,7 @@
 
 #include "ioreq_abi.h"
 #include "ioreq_ring.h"
+#include "sd_proto.h"
 
 #define MAX_RANGES 256 /* Xen's limit per range type */
 
@@ -294,7 +295,7 @@ static void finish(void)
 int main(int argc, char **argv)
 {
     struct sigaction sa = { .sa_handler = on_stop }; /* no SA_RESTART */
-    int rc = 0;
+    int rc = 0, nrc;
 
     if (parse_args(argc, argv) < 0) {
         fprintf(stderr, "usage: null_ioreq --domid N [--port BASE:SIZE]... "
@@ -309,7 +310,10 @@ int main(int argc, char **argv)
     if (start() == 0) {
         fprintf(stderr, "null_ioreq: ready: serving domain %u as ioreq server %u, %u vCPU(s)\n",
                 opt.domid, s.id, s.nr_vcpus);
-        sd_notify(0, "READY=1");
+        nrc = sd_proto_notify("READY=1");
+        if (nrc < 0)
+            fprintf(stderr, "null_ioreq: READY=1 not sent to NOTIFY_SOCKET: %s\n",
+                    strerror(-nrc));
         loop();
     } else {
         rc = 1;

@@ -50,13 +50,14 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include <systemd/sd-daemon.h>
 #include <xendevicemodel.h>
 #include <xenevtchn.h>
 #include <xenforeignmemory.h>
 #include <xentoolcore.h>
 #include <xen/hvm/ioreq.h>
 #include <xen/memory.h>
+
+#include "sd_proto.h"
 
 #define TOY_PORT 0x100u
 #define TOY_MMIO_SIZE 0x1000u
@@ -520,6 +521,7 @@ static int toy_check_rules(struct toy *t)
 static int toy_start(struct toy *t)
 {
     unsigned other;
+    int rc;
     t->dmod = xendevicemodel_open(NULL, 0);
     if (!t->dmod)
         return toy_fail("xendevicemodel_open");
@@ -556,7 +558,9 @@ static int toy_start(struct toy *t)
         fprintf(stderr, "toy: a DMOP for another domain was not refused\n");
         return -1;
     }
-    sd_notify(0, "READY=1");
+    rc = sd_proto_notify("READY=1");
+    if (rc < 0)
+        fprintf(stderr, "toy: READY=1 not sent to NOTIFY_SOCKET: %s\n", strerror(-rc));
     return 0;
 }
 
