@@ -14,6 +14,12 @@
  * notify.  dmd's loop adds what a real daemon needs (libev's epoll_wait, a
  * watchdog timer, devices); bench/ prints the difference.
  *
+ * Built with NULL_IOREQ_LIBEV (bench/null_ioreq_libev) it serves the same
+ * way from a libev loop, as dmd does (one xenevtchn_pending per readable
+ * event, a 1 s timer armed as dmd's watchdog is): the floor of any server
+ * built on an event loop, which tells what of dmd's cost is the loop's and
+ * what is its own.  The plain build does not load libev at all.
+ *
  * It uses the same libraries and the same start-up order as dmd: create,
  * acquire the pages, claim the ranges, enable, bind every vCPU's port,
  * sweep, READY=1 to NOTIFY_SOCKET (with dmd's src/sd_proto.c) and "ready"
@@ -37,6 +43,10 @@
 #include <xenforeignmemory.h>
 #include <xen/hvm/hvm_op.h>
 #include <xen/memory.h>
+
+#ifdef NULL_IOREQ_LIBEV
+#include <ev.h>
+#endif
 
 #include "ioreq_abi.h"
 #include "ioreq_ring.h"
@@ -174,8 +184,71 @@ static void sweep(void)
         serve(i);
 }
 
+/* One event: the port it names, unmasked, then its slot or the ring. */
+static void serve_port(evtchn_port_t port)
+{
+    xenevtchn_unmask(s.xce, port);
+    if (s.buf_bound && port == s.buf_port) {
+        ioreq_ring_drain(s.buffered, IOREQ_BUFFER_SLOT_NUM, on_buffered, NULL);
+        return;
+    }
+    for (unsigned i = 0; i < s.nr_bound; i++)
+        if (s.port[i] == port)
+            serve(i);
+}
+
+#ifdef NULL_IOREQ_LIBEV
+static void on_event(struct ev_loop *l, ev_io *w, int revents)
+{
+    xenevtchn_port_or_error_t port = xenevtchn_pending(s.xce);
+
+    (void)w, (void)revents;
+    if (port >= 0)
+        serve_port((evtchn_port_t)port);
+    else if (errno != EINTR && errno != EAGAIN)
+        ev_break(l, EVBREAK_ALL);
+}
+
+static void on_tick(struct ev_loop *l, ev_timer *w, int revents)
+{
+    (void)l, (void)w, (void)revents;
+}
+
+static void on_signal(struct ev_loop *l, ev_signal *w, int revents)
+{
+    (void)w, (void)revents;
+    ev_break(l, EVBREAK_ALL);
+}
+
+static void loop_libev(void)
+{
+    struct ev_loop *l = ev_default_loop(EVFLAG_AUTO);
+    ev_io io;
+    ev_timer tick;
+    ev_signal term, intr;
+
+    if (l == NULL)
+        return;
+    ev_io_init(&io, on_event, xenevtchn_fd(s.xce), EV_READ);
+    ev_timer_init(&tick, on_tick, 1.0, 1.0);
+    ev_signal_init(&term, on_signal, SIGTERM);
+    ev_signal_init(&intr, on_signal, SIGINT);
+    ev_io_start(l, &io);
+    ev_timer_start(l, &tick);
+    ev_signal_start(l, &term);
+    ev_signal_start(l, &intr);
+    if (!stop)
+        ev_run(l, 0);
+    ev_loop_destroy(l);
+}
+#endif
+
 static void loop(void)
 {
+#ifdef NULL_IOREQ_LIBEV
+    loop_libev();
+    return;
+#endif
     while (!stop) {
         xenevtchn_port_or_error_t port = xenevtchn_pending(s.xce);
 
@@ -185,14 +258,7 @@ static void loop(void)
             fail("xenevtchn_pending");
             return;
         }
-        xenevtchn_unmask(s.xce, (evtchn_port_t)port);
-        if (s.buf_bound && (evtchn_port_t)port == s.buf_port) {
-            ioreq_ring_drain(s.buffered, IOREQ_BUFFER_SLOT_NUM, on_buffered, NULL);
-            continue;
-        }
-        for (unsigned i = 0; i < s.nr_bound; i++)
-            if (s.port[i] == (evtchn_port_t)port)
-                serve(i);
+        serve_port((evtchn_port_t)port);
     }
 }
 

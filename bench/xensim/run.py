@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 """dmd beside its floor, under xensim, in one run.
 
-    run.py XENSIM DMD NULL_IOREQ [--libdir DIR] [--output FILE]
+    run.py XENSIM DMD NULL_IOREQ [--null-libev NULL_IOREQ_LIBEV] [--libdir DIR] [--output FILE]
            [--rounds R] [--pin same|split|none] [--quick] [--no-callgrind]
 
 Every figure is measured for dmd and for bench/null_ioreq (the smallest
@@ -79,8 +79,8 @@ class Bench:
         return [self.opt.dmd, "-f", "--domid", "1", "--config", config,
                 "--log-level", log_level, "-t", "stderr"]
 
-    def null(self, ranges, bufioreq=True):
-        argv = [self.opt.null_ioreq, "--domid", "1"]
+    def null(self, ranges, bufioreq=True, libev=False):
+        argv = [self.opt.null_libev if libev else self.opt.null_ioreq, "--domid", "1"]
         for space, base, size in ranges:
             argv += ["--" + space, "%#x:%#x" % (base, size)]
         return argv + (["--bufioreq"] if bufioreq else [])
@@ -117,10 +117,12 @@ class Bench:
         return stats
 
     def rounds(self, nrounds, script, servers):
-        """servers: {side: argv}; alternate the order round by round."""
-        runs = {s: [] for s in SIDES}
+        """servers: {side: argv} (dmd, null, maybe ev); alternate the order
+        round by round."""
+        sides = [s for s in SIDES + ("ev",) if s in servers]
+        runs = {s: [] for s in sides}
         for r in range(nrounds):
-            for side in (SIDES if r % 2 == 0 else SIDES[::-1]):
+            for side in (sides if r % 2 == 0 else sides[::-1]):
                 runs[side].append(self.xensim(script, servers[side]))
         return runs
 
@@ -291,11 +293,20 @@ def round_trips(b, t, n, nrounds):
              "uart_pio.ini", repeat(n, "inb 0x3fd"), [("port", 0x3f8, 8)]),
             ("mmio", "round trips, MMIO: readb 0xfe001005 (16550 LSR) x %d" % n,
              "uart_mmio.ini", repeat(n, "readb 0xfe001005"), [("mmio", 0xfe001000, 8)])):
-        runs = b.rounds(nrounds, script, {"dmd": b.dmd(b.config(cfg)), "null": b.null(ranges)})
+        servers = {"dmd": b.dmd(b.config(cfg)), "null": b.null(ranges)}
+        if b.opt.null_libev:
+            servers["ev"] = b.null(ranges, libev=True)
+        runs = b.rounds(nrounds, script, servers)
         (drps, dcpu), (nrps, ncpu) = per_request(runs["dmd"], n), per_request(runs["null"], n)
         t.section(title)
         t.figure(key + ".rps", "synchronous requests", "requests/s", drps, nrps)
         t.figure(key + ".cpu_us", "server CPU per request", "us", dcpu, ncpu, 2)
+        if "ev" in runs:
+            erps, ecpu = per_request(runs["ev"], n)
+            t.figure(key + ".ev.rps", "requests, beside null_ioreq_libev", "requests/s",
+                     drps, erps)
+            t.figure(key + ".ev.cpu_us", "CPU/request, beside null_ioreq_libev", "us",
+                     dcpu, ecpu, 2)
 
 
 def buffered(b, t, n, nrounds):
@@ -380,18 +391,25 @@ def routing(b, t, n, nrounds, cg, cg_n):
 def instructions(b, t, n1, n2):
     script = lambda n: repeat(n, "inb 0x3fd")
     servers = {"dmd": b.dmd(b.config("uart_pio.ini")), "null": b.null([("port", 0x3f8, 8)])}
-    ir = {side: callgrind_per_request(b, script, servers[side], n1, n2) for side in SIDES}
+    if b.opt.null_libev:
+        servers["ev"] = b.null([("port", 0x3f8, 8)], libev=True)
+    ir = {side: callgrind_per_request(b, script, servers[side], n1, n2) for side in servers}
     t.section("user-space instructions per PIO request (callgrind in xensim, inb 0x3fd: "
               "(Ir(%d) - Ir(%d)) / %d)" % (n2, n1, n2 - n1))
     for kind, label in (("own", "the server's own code"), ("libev", "libev"),
                         ("libc", "libc (all of it)"),
                         ("fake", "fake Xen libraries (xensim's)"),
-                        ("other", "other objects (ld.so, libsystemd, ...)"),
+                        ("other", "other objects (ld.so, libinih, ...)"),
                         ("total", "total"),
                         ("fake_callouts", "of libc: called by the fake libraries"),
                         ("real", "total without the fake libraries")):
         t.figure("instructions.pio." + kind, label, "Ir/request",
                  [ir["dmd"][kind]], [ir["null"][kind]], 0, False)
+    if "ev" in ir:
+        for kind, label in (("own", "the server's own code"), ("libev", "libev"),
+                            ("real", "total without the fake libraries")):
+            t.figure("instructions.pio.ev." + kind, label + ", beside null_ioreq_libev",
+                     "Ir/request", [ir["dmd"][kind]], [ir["ev"][kind]], 0, False)
     t.note("target: dmd's 'total without the fake libraries' <= 500 (the real libxenevtchn "
            "adds its own few per call)")
 
@@ -426,6 +444,8 @@ def main():
     ap.add_argument("xensim")
     ap.add_argument("dmd")
     ap.add_argument("null_ioreq")
+    ap.add_argument("--null-libev", help="null_ioreq_libev, the event-loop floor: also "
+                    "measured for the round trips and the instruction counts")
     ap.add_argument("--libdir", help="the fake Xen libraries (default: xensim's own)")
     ap.add_argument("--output", help="write the figures as key=value lines to FILE")
     ap.add_argument("--rounds", type=int, default=5, help="rounds per figure (default 5)")
