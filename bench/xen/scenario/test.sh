@@ -3,14 +3,15 @@
 # dom0 init with tests/e2e/dom0/lib.sh).  Two guests, one after the other:
 #   bench-hvm: Linux HVM with three kinds of IOREQ server at once: qemu-xen
 #              (COM1), dmd (COM2, a UART on MMIO, an RTC, a GPIO
-#              controller), a second dmd with the mapcache off (0x2e0) and
-#              null_ioreq (0x2e8 and an MMIO page);
-#   bench-pvh: Linux PVH with the same dmds and null_ioreq.
+#              controller), a second dmd with the mapcache off (0x2e0),
+#              null_ioreq (0x2e8 and an MMIO page) and null_ioreq_libev,
+#              the same from a libev loop (0x3e8 and an MMIO page);
+#   bench-pvh: Linux PVH with the same dmds and null responders.
 # Each guest runs guest-bench (rounds of timed reads, PHASE lines on its
 # console); dom0-bench samples every server's CPU time and memory at each
 # phase edge.  Everything measured is printed once the guests are gone, as
 # BENCHDATA and SAMPLE lines the host turns into the table.
-plan 18
+plan 22
 
 # server_start NAME COMMAND...: start a server in the background as
 # systemd would, with NOTIFY_SOCKET, and time it from exec to READY=1.
@@ -59,7 +60,10 @@ bench_guest() {
     check "$label-dmd0-ready" "$(server_ready dmd0)" ready
     server_start null null_ioreq --domid "$domid" --port 0x2e8:8 --mmio 0xfe001000:0x1000
     check "$label-null-ready" "$(server_ready null)" ready
-    servers="dmd=$PID_dmd dmd0=$PID_dmd0 null=$PID_null"
+    server_start nullev null_ioreq_libev --domid "$domid" --port 0x3e8:8 \
+        --mmio 0xfe003000:0x1000
+    check "$label-nullev-ready" "$(server_ready nullev)" ready
+    servers="dmd=$PID_dmd dmd0=$PID_dmd0 null=$PID_null nullev=$PID_nullev"
     qemu=$(xenstore-read "/local/domain/$domid/image/device-model-pid" 2>/dev/null)
     [ -n "$qemu" ] && servers="$servers qemu=$qemu"
     # shellcheck disable=SC2086 # one word per server
@@ -71,12 +75,12 @@ bench_guest() {
     check "$label-sampled" $? 0
     wait_domain_gone "$domid" 60
     check "$label-finished" "$(domain_exists "$domid" && echo running || echo gone)" gone
-    kill -TERM "$PID_null" 2>/dev/null
-    for s in null dmd dmd0; do
+    kill -TERM "$PID_null" "$PID_nullev" 2>/dev/null
+    for s in null nullev dmd dmd0; do
         server_exit $s
         check "$label-$s-exit" "$RC" 0
     done
-    for s in dmd dmd0 null; do
+    for s in dmd dmd0 null nullev; do
         echo "BENCHDATA $label $s $(cat "/tmp/$s.exec" "/tmp/$s.ready" 2>/dev/null | tr '\n' ' ')"
         sed "s/^/BENCHLOG $label $s /" "/tmp/$s.log"
     done
