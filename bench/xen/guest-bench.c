@@ -10,7 +10,7 @@
  * For each of ROUNDS rounds, each target in turn (the order rotates from
  * round to round, so no target always follows the same one) is timed with
  * rdtsc over READS reads (REPS reps of 4096 bytes for outsb).  Around each
- * timed loop it prints "PHASE rR.NAME start" and "... end" with 300 ms of
+ * timed loop it prints "PHASE rR.NAME start" and "... end" with 200 ms of
  * idleness on either side, so dom0 (bench/xen/dom0-bench.c, watching this
  * console) can sample each server's CPU time exactly around it.  After the
  * rounds, one idle phase shows each server's background cost.  Results:
@@ -232,9 +232,9 @@ int main(int argc, char **argv)
             if (t->expect == -2)
                 continue;
             say("PHASE r%u.%s start", r, t->name);
-            pause_ms(300);
+            pause_ms(200);
             cycles = timed(t, ops);
-            pause_ms(300);
+            pause_ms(200);
             say("PHASE r%u.%s end", r, t->name);
             say("BENCH cycles %s %u %llu %u", t->name, r, (unsigned long long)cycles, ops);
         }
