@@ -9,13 +9,14 @@
  *
  * For each of ROUNDS rounds, each target in turn (the order rotates from
  * round to round, so no target always follows the same one) is timed with
- * rdtsc over READS reads (REPS reps of 4096 bytes for outsb).  Around each
+ * rdtsc, each of READS reads (REPS reps of 4096 bytes for outsb) on its
+ * own.  Around each
  * timed loop it prints "PHASE rR.NAME start" and "... end" with 200 ms of
  * idleness on either side, so dom0 (bench/xen/dom0-bench.c, watching this
  * console) can sample each server's CPU time exactly around it.  After the
  * rounds, one idle phase shows each server's background cost.  Results:
  *
- *   BENCH cycles NAME ROUND CYCLES_PER_OP OPS
+ *   BENCH cycles NAME ROUND MEDIAN_CYCLES OPS MEAN_CYCLES
  *
  * plus PLAN/CHECK/DONE lines (reporter "linux") that the value each target
  * read is the one its server must answer: a figure from a server that
@@ -160,24 +161,40 @@ static void check(const char *name, long got, long want)
         (unsigned long)want);
 }
 
-/* One timed loop; returns cycles per operation. */
-static uint64_t timed(const struct target *t, unsigned ops)
+static int cmp_u64(const void *a, const void *b)
 {
-    uint64_t t0 = tsc(), t1;
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+/* One timed loop of ops operations, each timed on its own: the median
+ * (an interrupt or a dom0 hiccup moves the mean, hardly the median) and
+ * the mean, in cycles per operation. */
+static void timed(const struct target *t, unsigned ops, uint64_t *each, uint64_t *median,
+                  uint64_t *mean)
+{
+    uint64_t sum = 0;
 
     for (unsigned i = 0; i < ops; i++) {
+        uint64_t t0 = tsc();
+
         if (t->kind == OUTSB)
             port_outsb((uint16_t)t->addr, outs_buf, OUTS_BYTES);
         else
             (void)read_once(t);
+        each[i] = tsc() - t0;
+        sum += each[i];
     }
-    t1 = tsc();
-    return (t1 - t0) / ops;
+    qsort(each, ops, sizeof(each[0]), cmp_u64);
+    *median = each[ops / 2];
+    *mean = sum / ops;
 }
 
 int main(int argc, char **argv)
 {
     unsigned rounds, reads, reps, nchecks = 0;
+    uint64_t *each;
 
     if (argc < 5) {
         fprintf(stderr, "usage: guest-bench ROUNDS READS REPS NAME=KIND:ADDR[:EXPECT]...\n");
@@ -223,20 +240,24 @@ int main(int argc, char **argv)
         }
     }
 
+    each = calloc(reads > reps ? reads : reps, sizeof(*each));
+    if (each == NULL)
+        return 1;
     for (unsigned r = 0; r < rounds; r++) {
         for (unsigned k = 0; k < ntargets; k++) {
             const struct target *t = &targets[(k + r) % ntargets];
             unsigned ops = t->kind == OUTSB ? reps : reads;
-            uint64_t cycles;
+            uint64_t median, mean;
 
             if (t->expect == -2)
                 continue;
             say("PHASE r%u.%s start", r, t->name);
             pause_ms(200);
-            cycles = timed(t, ops);
+            timed(t, ops, each, &median, &mean);
             pause_ms(200);
             say("PHASE r%u.%s end", r, t->name);
-            say("BENCH cycles %s %u %llu %u", t->name, r, (unsigned long long)cycles, ops);
+            say("BENCH cycles %s %u %llu %u %llu", t->name, r, (unsigned long long)median, ops,
+                (unsigned long long)mean);
         }
     }
     say("PHASE idle start");
