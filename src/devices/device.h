@@ -31,6 +31,8 @@
 
 struct ev_loop;
 struct device;
+struct snap_out;
+struct snap_in;
 
 struct region_ops {
     uint64_t (*read)(void *opaque, uint64_t offset, unsigned size);
@@ -69,6 +71,24 @@ struct device_type {
     void (*destroy)(struct device *dev);
     /* Optional: the guest changed Xen's own RTC offset (x86, bufioreq). */
     void (*timeoffset)(struct device *dev, int64_t offset_seconds);
+
+    /*
+     * Guest-visible state across a crash of dmd (runstate.h, snapshot.h).
+     * save() writes everything the guest could notice losing: registers,
+     * FIFO contents, pending interrupts, timer deadlines (as CLOCK_MONOTONIC
+     * nanoseconds, which survive a restart on the same boot), and host
+     * input or output still held inside dmd.  restore() reads the same
+     * fields into a freshly created device: with apply false it only checks
+     * them (every value in range, lengths consistent, snap_in not bad) and
+     * changes nothing; with apply true (called only after every device's
+     * check passed) it takes them, re-arms timers and drives the line as
+     * saved.  0, or -EINVAL for a snapshot it cannot take.  state_version
+     * changes whenever save()'s layout does.  A type without save() starts
+     * from reset after a crash.
+     */
+    unsigned state_version;
+    void (*save)(struct device *dev, struct snap_out *out);
+    int (*restore)(struct device *dev, struct snap_in *in, bool apply);
 };
 
 #define DEVICE_ATTACH(kind) (1u << (kind))
@@ -113,5 +133,17 @@ void devices_destroy(struct devices *devs);
 size_t devices_count(const struct devices *devs);
 /* Offer a TIMEOFFSET broadcast to every device that wants it. */
 void devices_timeoffset(struct devices *devs, int64_t offset_seconds);
+
+/*
+ * Every instance's state, in config order: for each one its name, its
+ * type's name and state_version, then (in a length-prefixed frame) its
+ * interrupt line, its PCI function (config space, BAR, MSI) and the type's
+ * own save().  devices_restore() takes such a snapshot into devices just
+ * created from the same config: it checks every frame first (names, types
+ * and versions match, every field valid) and changes nothing unless all of
+ * them pass.  0, or -EINVAL (the caller keeps the devices at reset).
+ */
+void devices_save(struct devices *devs, struct snap_out *out);
+int devices_restore(struct devices *devs, struct snap_in *in);
 
 #endif
