@@ -5,6 +5,7 @@
 #include "sd_proto.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -100,6 +101,187 @@ int sd_proto_notifyf(const char *fmt, ...)
     if ((size_t)len >= sizeof(state))
         return -EMSGSIZE;
     return notify_send(&sa, salen, state, (size_t)len);
+}
+
+/* ---- file descriptor store ---------------------------------------------- */
+
+#define FDNAME_MAX 255
+#define LISTEN_FDS_START 3
+
+static struct passed_fd {
+    int fd;
+    bool taken;
+    char name[FDNAME_MAX + 1];
+} passed[SD_PROTO_PASSED_MAX];
+static unsigned npassed;
+
+/* A whole decimal number in [0, max], or -1. */
+static long env_number(const char *s, long max)
+{
+    char *end;
+    long v;
+
+    if (s == NULL || *s < '0' || *s > '9')
+        return -1;
+    errno = 0;
+    v = strtol(s, &end, 10);
+    return errno != 0 || *end != '\0' || v > max ? -1 : v;
+}
+
+/* Name i of LISTEN_FDNAMES ("a:b:c"); "unknown" when it has none, as in
+ * sd_listen_fds_with_names(). */
+static void nth_name(const char *names, unsigned i, char *out)
+{
+    const char *p = names, *end;
+    size_t len;
+
+    for (unsigned k = 0; p != NULL && k < i; k++) {
+        p = strchr(p, ':');
+        if (p != NULL)
+            p++;
+    }
+    if (p == NULL || *p == '\0' || *p == ':') {
+        strcpy(out, "unknown");
+        return;
+    }
+    end = strchr(p, ':');
+    len = end != NULL ? (size_t)(end - p) : strlen(p);
+    if (len > FDNAME_MAX)
+        len = FDNAME_MAX;
+    memcpy(out, p, len);
+    out[len] = '\0';
+}
+
+int sd_proto_listen_init(void)
+{
+    long pid = env_number(getenv("LISTEN_PID"), INT32_MAX);
+    const char *fds = getenv("LISTEN_FDS"), *names = getenv("LISTEN_FDNAMES");
+    long n;
+
+    npassed = 0;
+    if (fds == NULL)
+        return 0;
+    n = env_number(fds, INT32_MAX - LISTEN_FDS_START);
+    if (pid != (long)getpid())
+        return 0; /* meant for another process (we were forked or exec'ed) */
+    unsetenv("LISTEN_PID");
+    unsetenv("LISTEN_FDS");
+    unsetenv("LISTEN_FDNAMES");
+    if (n < 0)
+        return -EINVAL;
+    for (long i = 0; i < n; i++) {
+        int fd = (int)(LISTEN_FDS_START + i);
+
+        if (npassed == SD_PROTO_PASSED_MAX || fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
+            close(fd);
+            continue;
+        }
+        passed[npassed].fd = fd;
+        passed[npassed].taken = false;
+        nth_name(names, (unsigned)i, passed[npassed].name);
+        npassed++;
+    }
+    return (int)npassed;
+}
+
+int sd_proto_take_fd(const char *name)
+{
+    for (unsigned i = 0; i < npassed; i++) {
+        if (!passed[i].taken && strcmp(passed[i].name, name) == 0) {
+            passed[i].taken = true;
+            return passed[i].fd;
+        }
+    }
+    return -1;
+}
+
+unsigned sd_proto_close_untaken(void)
+{
+    unsigned closed = 0;
+
+    for (unsigned i = 0; i < npassed; i++) {
+        if (passed[i].taken)
+            continue;
+        passed[i].taken = true;
+        close(passed[i].fd);
+        sd_proto_unstore_fd(passed[i].name);
+        closed++;
+    }
+    return closed;
+}
+
+static bool fdname_valid(const char *name)
+{
+    size_t len = name != NULL ? strlen(name) : 0;
+
+    if (len == 0 || len > FDNAME_MAX)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (name[i] < ' ' || name[i] > '~' || name[i] == ':')
+            return false;
+    return true;
+}
+
+/* One notify datagram carrying FD (or none when fd < 0). */
+static int notify_send_fd(const char *state, int fd)
+{
+    union {
+        struct cmsghdr align;
+        char buf[CMSG_SPACE(sizeof(int))];
+    } control;
+    struct iovec iov = { .iov_base = (void *)state, .iov_len = strlen(state) };
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+    struct sockaddr_un sa;
+    socklen_t salen = 0;
+    ssize_t sent;
+    int rc, sock, err;
+
+    rc = notify_address(&sa, &salen);
+    if (rc <= 0)
+        return rc;
+    msg.msg_name = &sa;
+    msg.msg_namelen = salen;
+    if (fd >= 0) {
+        struct cmsghdr *c;
+
+        memset(&control, 0, sizeof(control));
+        msg.msg_control = control.buf;
+        msg.msg_controllen = sizeof(control.buf);
+        c = CMSG_FIRSTHDR(&msg);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(c), &fd, sizeof(int));
+    }
+    sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (sock < 0)
+        return -errno;
+    sent = sendmsg(sock, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+    err = errno;
+    close(sock);
+    if (sent < 0)
+        return -err;
+    return (size_t)sent == iov.iov_len ? 1 : -EIO;
+}
+
+int sd_proto_store_fd(int fd, const char *name, bool watch)
+{
+    char state[sizeof("FDSTORE=1\nFDPOLL=0\nFDNAME=") + FDNAME_MAX];
+
+    if (fd < 0 || !fdname_valid(name))
+        return -EINVAL;
+    snprintf(state, sizeof(state), "FDSTORE=1\n%sFDNAME=%s", watch ? "" : "FDPOLL=0\n", name);
+    return notify_send_fd(state, fd);
+}
+
+int sd_proto_unstore_fd(const char *name)
+{
+    char state[sizeof("FDSTOREREMOVE=1\nFDNAME=") + FDNAME_MAX];
+
+    if (!fdname_valid(name))
+        return -EINVAL;
+    snprintf(state, sizeof(state), "FDSTOREREMOVE=1\nFDNAME=%s", name);
+    return notify_send_fd(state, -1);
 }
 
 /* ---- journal ------------------------------------------------------------ */

@@ -22,8 +22,16 @@
  * (-EAGAIN) the caller handles, which for the journal means log.c prints
  * the message on stderr instead.  MSG_NOSIGNAL is passed too.
  *
- * Left out, because dmd needs none of it: passing file descriptors
- * (FDSTORE=1, SCM_RIGHTS), explicit credentials (the kernel attaches the
+ * file descriptor store (sd_notify(3) FDSTORE=1, sd_listen_fds(3)): a
+ * descriptor dmd wants back after a crash (a backend's listening socket,
+ * its connected client, a pty master) is sent to $NOTIFY_SOCKET with
+ * SCM_RIGHTS in a "FDSTORE=1\nFDNAME=NAME" datagram; "FDSTOREREMOVE=1\n
+ * FDNAME=NAME" drops it again.  With FileDescriptorStoreMax= the service
+ * manager keeps them while the service restarts and passes them to the
+ * next dmd as descriptors 3, 4, ... with LISTEN_PID, LISTEN_FDS and
+ * LISTEN_FDNAMES, which sd_proto_listen_init() reads once.
+ *
+ * Left out, because dmd needs none of it: explicit credentials (the kernel attaches the
  * sender's when systemd asks for them with SO_PASSCRED), vsock notify
  * addresses ("vsock:CID:PORT"), unsetting NOTIFY_SOCKET, the notify
  * barrier (BARRIER=1 with a pipe), and journal entries larger than one
@@ -33,6 +41,7 @@
 #ifndef DMD_SD_PROTO_H
 #define DMD_SD_PROTO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct iovec;
@@ -67,6 +76,34 @@ int sd_proto_notifyf(const char *fmt, ...) __attribute__((format(printf, 1, 2)))
  * running, -EAGAIN when its socket is full, ...).
  */
 int sd_proto_journal_sendv(const struct iovec *iov, int n);
+
+/*
+ * Take the descriptors the service manager passed (LISTEN_PID must be this
+ * process), mark them close-on-exec and unset the three variables.
+ * Returns how many there are (0 when none were passed), or -EINVAL when
+ * the variables are malformed (then none are used).  At most
+ * SD_PROTO_PASSED_MAX are kept; the rest are closed.  Call once, early.
+ */
+#define SD_PROTO_PASSED_MAX 64
+int sd_proto_listen_init(void);
+/* A passed descriptor named NAME not taken yet (it is the caller's now),
+ * or -1. */
+int sd_proto_take_fd(const char *name);
+/* Close every passed descriptor nobody took and drop it from the store;
+ * returns how many there were. */
+unsigned sd_proto_close_untaken(void);
+
+/*
+ * Hand FD to the service manager's store under NAME (printable ASCII
+ * without ':', 1..255 bytes), or drop every descriptor stored under NAME.
+ * The manager drops a stored descriptor by itself once it reports a
+ * hang-up or an error, unless `watch` is false (FDPOLL=0: a pty master
+ * shows a hang-up whenever nobody has the pty open, and must stay).
+ * 1 when sent, 0 when $NOTIFY_SOCKET is unset, or -errno as
+ * sd_proto_notify() (-EINVAL for a bad name).
+ */
+int sd_proto_store_fd(int fd, const char *name, bool watch);
+int sd_proto_unstore_fd(const char *name);
 
 /*
  * For the unit tests only: send journal entries to PATH instead of

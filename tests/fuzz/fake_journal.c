@@ -129,3 +129,38 @@ int sd_proto_journal_sendv(const struct iovec *iov, int n)
     count_kind(iov, n);
     return 0;
 }
+
+/*
+ * The descriptor store: the targets run as no service manager's child, so
+ * nothing was passed and nothing can be stored (what sd_proto.c does
+ * without $NOTIFY_SOCKET and LISTEN_FDS).
+ */
+int sd_proto_listen_init(void)
+{
+    return 0;
+}
+
+int sd_proto_take_fd(const char *name)
+{
+    (void)name;
+    return -1;
+}
+
+unsigned sd_proto_close_untaken(void)
+{
+    return 0;
+}
+
+int sd_proto_store_fd(int fd, const char *name, bool watch)
+{
+    (void)fd;
+    (void)name;
+    (void)watch;
+    return 0;
+}
+
+int sd_proto_unstore_fd(const char *name)
+{
+    (void)name;
+    return 0;
+}
