@@ -54,7 +54,13 @@
  *
  * XENSIM_F_INTERNAL marks a request that is part of another call (the
  * restrict callbacks xentoolcore_restrict_all runs, the undo of a mapping
- * whose mmap failed): it is neither counted nor subject to --fail.
+ * whose mmap failed): it is neither counted nor subject to --fail or
+ * --kill-at.
+ *
+ * A call of the program --kill-at picks gets no reply: the simulator kills
+ * the program (SIGKILL) instead of making the call, so it dies inside it,
+ * before it has any effect.  (The library cannot kill itself: a seccomp
+ * filter such as dmd's may forbid kill().)
  */
 #ifndef XENSIM_PROTO_H
 #define XENSIM_PROTO_H

@@ -15,6 +15,9 @@
  *   port  0x109        gate: a read is held (INPROCESS) until another vCPU
  *                      writes the port; then the read returns 1
  *   port  0x10a        write: ISA irq 5 level = value & 1
+ *   port  0x10b        --fdstore: read: descriptors the fd store gave back
+ *                      that hold the state this toy's predecessor stored;
+ *                      write 1: FDSTOREREMOVE=1 FDNAME=state
  *   MMIO  BASE+0x000   2 KiB scratch, any size
  *         BASE+0x800   write: irq level (ISA 5 / SPI 40) = value & 1
  *         BASE+0x808   write: MSI with data = value
@@ -35,18 +38,41 @@
  * the domain is gone and answers requests whose notification was lost
  * (dmd's 1-second sweep, faster).  Misbehaviour on request: --no-notify,
  * --write-none, --no-sweep, --leak server|port|mapping|handle.
+ *
+ * Restarts (xensim's kill-dmd, start-dmd): without --reattach a new toy
+ * creates a server of its own.  With it the toy records its server id in
+ * $RUNTIME_DIRECTORY and a new toy takes that server over (ranges already
+ * mapped are left as they are), as dmd does.  The sweep after binding
+ * handles READY slots, handles INPROCESS ones again (a toy saves nothing)
+ * and notifies IORESP_READY ones again (the dead toy may not have).
+ * --fdstore stores a memfd holding "toy state\n" (FDNAME=state) and a
+ * pipe's read end whose writer it keeps (FDNAME=pipe) with FDSTORE=1; a
+ * toy started with LISTEN_FDS reports what it got on stderr, checks the
+ * state and stores each descriptor again (it must not be kept twice).
+ * --fdstore-flood N stores N more memfds, 16 per message.  --start-delay MS
+ * sleeps before anything else, a slow start-up.  --no-kill makes kill(),
+ * tkill() and tgkill() fail (seccomp), as dmd's sandbox does: a --kill-at
+ * must kill it all the same.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <poll.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -65,12 +91,19 @@
 #define TOY_REP_MAX 4
 #define TOY_STATE_BYTE 30
 #define TOY_WATCHDOG_MS 100
+#define TOY_STATE_TEXT "toy state\n"
+#define TOY_FDS_PER_MESSAGE 16
+#define TOY_LISTEN_FDS_START 3
 
 struct toy {
     /* options */
     domid_t domid;
     bool arm, no_notify, write_none, no_sweep, check_rules, lazy_ring, partial_rep, watchdog;
     bool keep_page, stale_page;
+    bool reattach, fdstore;
+    unsigned fdstore_flood;
+    unsigned start_delay_ms;
+    bool no_kill;
     const char *host_path;
     bool leak_server, leak_port, leak_mapping, leak_handle;
     int bufioreq;
@@ -82,6 +115,7 @@ struct toy {
     unsigned vcpus;
     ioservid_t id;
     bool created, ranges, enabled;
+    bool attached; /* --reattach: took over the server a killed toy left */
     xenforeignmemory_resource_handle *res;
     void *legacy;
     size_t legacy_pages;
@@ -96,6 +130,9 @@ struct toy {
     uint32_t invalidates;
     uint64_t timeoffset;
     void *kept; /* --keep-page */
+    /* --fdstore */
+    int pipe_writer;   /* the stored pipe's other end: it closes with us */
+    unsigned fds_good; /* descriptors given back that hold our state */
 };
 
 static int toy_fail(const char *what)
@@ -110,6 +147,128 @@ static void toy_irq(struct toy *t, uint64_t level)
                     : xendevicemodel_set_isa_irq_level(t->dmod, t->domid, 5, level & 1);
     if (rc < 0)
         toy_fail("irq");
+}
+
+/* ---- the fd store (sd_notify with SCM_RIGHTS, which sd_proto leaves out) ---- */
+
+static int toy_notify_fds(const char *state, const int *fds, unsigned n)
+{
+    const char *path = getenv("NOTIFY_SOCKET");
+    struct sockaddr_un sun = { .sun_family = AF_UNIX };
+    union {
+        char buf[CMSG_SPACE(TOY_FDS_PER_MESSAGE * sizeof(int))];
+        struct cmsghdr align;
+    } control;
+    struct iovec iov = { .iov_base = (void *)state, .iov_len = strlen(state) };
+    struct msghdr mh = {
+        .msg_name = &sun, .msg_namelen = sizeof(sun), .msg_iov = &iov, .msg_iovlen = 1,
+    };
+
+    if (!path || path[0] != '/' || strlen(path) >= sizeof(sun.sun_path) ||
+        n > TOY_FDS_PER_MESSAGE) {
+        errno = EINVAL;
+        return -1;
+    }
+    strcpy(sun.sun_path, path);
+    if (n) {
+        memset(&control, 0, sizeof(control));
+        mh.msg_control = control.buf;
+        mh.msg_controllen = CMSG_SPACE(n * sizeof(int));
+        struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+        cm->cmsg_level = SOL_SOCKET;
+        cm->cmsg_type = SCM_RIGHTS;
+        cm->cmsg_len = CMSG_LEN(n * sizeof(int));
+        memcpy(CMSG_DATA(cm), fds, n * sizeof(int));
+    }
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    ssize_t rc = sendmsg(fd, &mh, MSG_NOSIGNAL);
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return rc < 0 ? -1 : 0;
+}
+
+/* A started toy: what LISTEN_FDS brought, told on stderr and checked. */
+static int toy_fdstore_received(struct toy *t, const char *count)
+{
+    const char *pid = getenv("LISTEN_PID"), *names = getenv("LISTEN_FDNAMES");
+    bool mine = pid && strtol(pid, NULL, 10) == (long)getpid();
+    unsigned n = (unsigned)strtoul(count, NULL, 10);
+    char *list = strdup(names ? names : ""), *save = NULL;
+
+    fprintf(stderr, "toy: LISTEN_FDS=%s LISTEN_FDNAMES=%s, LISTEN_PID %s\n", count,
+            names ? names : "(unset)", mine ? "is mine" : "is not mine");
+    if (!list)
+        return toy_fail("strdup");
+    char *name = strtok_r(list, ":", &save);
+    for (unsigned i = 0; mine && i < n; i++, name = strtok_r(NULL, ":", &save)) {
+        int fd = (int)(TOY_LISTEN_FDS_START + i);
+        char buf[64] = "", msg[300];
+        ssize_t len = pread(fd, buf, sizeof(buf) - 1, 0);
+        bool good = name && strcmp(name, "state") == 0 &&
+                    len == (ssize_t)strlen(TOY_STATE_TEXT) && strcmp(buf, TOY_STATE_TEXT) == 0;
+        if (!name || strcmp(name, "flood") != 0)
+            fprintf(stderr, "toy: fd %d \"%s\": %s\n", fd, name ? name : "",
+                    good ? "the state stored before" : "not the state");
+        t->fds_good += good;
+        /* Stored again, as a program that stores what it holds might:
+         * the store keeps one copy (systemd's same_fd()). */
+        snprintf(msg, sizeof(msg), "FDSTORE=1\nFDNAME=%s", name ? name : "stored");
+        if (toy_notify_fds(msg, &fd, 1) < 0)
+            toy_fail("FDSTORE=1 again");
+        close(fd);
+    }
+    free(list);
+    unsetenv("LISTEN_FDS");
+    unsetenv("LISTEN_FDNAMES");
+    unsetenv("LISTEN_PID");
+    return 0;
+}
+
+/* A first start: the state, and a pipe that hangs up when this toy dies. */
+static int toy_fdstore(struct toy *t)
+{
+    const char *count = getenv("LISTEN_FDS");
+    int p[2];
+    if (count)
+        return toy_fdstore_received(t, count);
+    int memfd = memfd_create("toy-state", MFD_CLOEXEC);
+    if (memfd < 0 || write(memfd, TOY_STATE_TEXT, strlen(TOY_STATE_TEXT)) < 0 ||
+        pipe2(p, O_CLOEXEC) < 0)
+        return toy_fail("fd store descriptors");
+    int rc = toy_notify_fds("FDSTORE=1\nFDNAME=state", &memfd, 1);
+    if (rc == 0)
+        rc = toy_notify_fds("FDSTORE=1\nFDNAME=pipe", &p[0], 1);
+    close(memfd);
+    close(p[0]);
+    t->pipe_writer = p[1];
+    if (rc < 0)
+        return toy_fail("FDSTORE=1");
+    fprintf(stderr, "toy: stored \"state\" and \"pipe\"\n");
+    return 0;
+}
+
+static int toy_fdstore_flood(unsigned n)
+{
+    int fds[TOY_FDS_PER_MESSAGE];
+    while (n) {
+        unsigned k = n < TOY_FDS_PER_MESSAGE ? n : TOY_FDS_PER_MESSAGE;
+        int rc = 0;
+        for (unsigned i = 0; i < k; i++)
+            if ((fds[i] = memfd_create("toy-flood", MFD_CLOEXEC)) < 0)
+                rc = -1;
+        if (rc == 0)
+            rc = toy_notify_fds("FDSTORE=1\nFDNAME=flood", fds, k);
+        for (unsigned i = 0; i < k; i++)
+            if (fds[i] >= 0)
+                close(fds[i]);
+        if (rc < 0)
+            return toy_fail("--fdstore-flood");
+        n -= k;
+    }
+    return 0;
 }
 
 /* ---- devices ---- */
@@ -222,6 +381,11 @@ static bool toy_pio(struct toy *t, ioreq_t *req)
         }
     } else if (off == 10 && !rd) {
         toy_irq(t, req->data);
+    } else if (off == 11 && rd) {
+        req->data = t->fds_good;
+    } else if (off == 11 && req->data == 1) {
+        if (toy_notify_fds("FDSTOREREMOVE=1\nFDNAME=state", NULL, 0) < 0)
+            toy_fail("FDSTOREREMOVE=1");
     } else if (rd) {
         req->data = ~0ull;
     }
@@ -334,11 +498,14 @@ static void toy_drain_ring(struct toy *t)
     }
 }
 
-static void toy_serve(struct toy *t, unsigned v)
+static unsigned toy_load_state(struct toy *t, unsigned v)
+{
+    return __atomic_load_n(toy_state(t, v), __ATOMIC_ACQUIRE) & 0xfu;
+}
+
+static void toy_take(struct toy *t, unsigned v)
 {
     ioreq_t req;
-    if ((__atomic_load_n(toy_state(t, v), __ATOMIC_ACQUIRE) & 0xf) != STATE_IOREQ_READY)
-        return;
     memcpy(&req, &t->shared->vcpu_ioreq[v], sizeof(req));
     toy_drain_ring(t); /* earlier buffered writes land first */
     if (toy_handle(t, &req)) {
@@ -348,6 +515,27 @@ static void toy_serve(struct toy *t, unsigned v)
         __atomic_store_n(toy_state(t, v),
                          (uint8_t)((*toy_state(t, v) & ~0xfu) | STATE_IOREQ_INPROCESS),
                          __ATOMIC_RELEASE);
+    }
+}
+
+static void toy_serve(struct toy *t, unsigned v)
+{
+    if (toy_load_state(t, v) == STATE_IOREQ_READY)
+        toy_take(t, v);
+}
+
+/* After binding: what came before the ports were bound (READY), what a
+ * killed toy took (INPROCESS: handled again, nothing of it was saved) or
+ * answered without a notification that surely went out (IORESP_READY). */
+static void toy_sweep(struct toy *t)
+{
+    for (unsigned v = 0; v < t->vcpus; v++) {
+        unsigned state = toy_load_state(t, v);
+        if (state == STATE_IOREQ_READY || state == STATE_IOREQ_INPROCESS)
+            toy_take(t, v);
+        else if (state == STATE_IORESP_READY && !t->no_notify &&
+                 xenevtchn_notify(t->xce, t->port[v]) < 0)
+            toy_fail("xenevtchn_notify");
     }
 }
 
@@ -392,13 +580,79 @@ static int toy_ranges(struct toy *t, bool map)
     int (*pci)(xendevicemodel_handle *, domid_t, ioservid_t, uint16_t, uint8_t, uint8_t,
                uint8_t) = map ? xendevicemodel_map_pcidev_to_ioreq_server
                               : xendevicemodel_unmap_pcidev_from_ioreq_server;
-    if (range(t->dmod, t->domid, t->id, 1, t->mmio, t->mmio + TOY_MMIO_SIZE - 1) < 0)
+    /* A server taken over may have them already. */
+    bool again = map && t->attached;
+    if (range(t->dmod, t->domid, t->id, 1, t->mmio, t->mmio + TOY_MMIO_SIZE - 1) < 0 &&
+        !(again && errno == EEXIST))
         return -1;
     if (t->arm)
         return 0;
-    if (range(t->dmod, t->domid, t->id, 0, TOY_PORT, TOY_PORT + 0xf) < 0)
+    if (range(t->dmod, t->domid, t->id, 0, TOY_PORT, TOY_PORT + 0xf) < 0 &&
+        !(again && errno == EEXIST))
         return -1;
-    return pci(t->dmod, t->domid, t->id, 0, 0, TOY_PCI_DEV, 0);
+    if (pci(t->dmod, t->domid, t->id, 0, 0, TOY_PCI_DEV, 0) < 0 && !(again && errno == EEXIST))
+        return -1;
+    return 0;
+}
+
+/* ---- --reattach: the server id, kept where dmd keeps its record ---- */
+
+static int toy_record_path(const struct toy *t, char *buf, size_t len)
+{
+    const char *dir = getenv("RUNTIME_DIRECTORY");
+    if (!dir || !*dir) {
+        fprintf(stderr, "toy: --reattach needs RUNTIME_DIRECTORY\n");
+        return -1;
+    }
+    snprintf(buf, len, "%s/toy-%u.server", dir, (unsigned)t->domid);
+    return 0;
+}
+
+static int toy_record(const struct toy *t)
+{
+    char path[PATH_MAX], tmp[PATH_MAX + 8];
+    if (toy_record_path(t, path, sizeof(path)) < 0)
+        return -1;
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f || fprintf(f, "%u\n", (unsigned)t->id) < 0 || fclose(f) != 0 ||
+        rename(tmp, path) < 0)
+        return toy_fail(path);
+    struct stat st;
+    if (stat(getenv("RUNTIME_DIRECTORY"), &st) < 0)
+        return toy_fail("RUNTIME_DIRECTORY");
+    fprintf(stderr, "toy: recorded server %u in %s (directory mode %03o)\n",
+            (unsigned)t->id, path, (unsigned)(st.st_mode & 07777));
+    return 0;
+}
+
+/* 1: took over the server the record names, 0: there is none, -1. */
+static int toy_take_over(struct toy *t)
+{
+    char path[PATH_MAX];
+    unsigned id;
+    if (toy_record_path(t, path, sizeof(path)) < 0)
+        return -1;
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return errno == ENOENT ? 0 : toy_fail(path);
+    int n = fscanf(f, "%u", &id);
+    fclose(f);
+    if (n != 1) {
+        fprintf(stderr, "toy: %s: no server id\n", path);
+        return -1;
+    }
+    if (xendevicemodel_get_ioreq_server_info(t->dmod, t->domid, (ioservid_t)id, NULL, NULL,
+                                             NULL) < 0) {
+        if (errno != ENOENT)
+            return toy_fail("get_ioreq_server_info");
+        unlink(path); /* gone with its domain */
+        return 0;
+    }
+    t->id = (ioservid_t)id;
+    t->attached = true;
+    fprintf(stderr, "toy: took over ioreq server %u\n", id);
+    return 1;
 }
 
 static int toy_bind(struct toy *t)
@@ -522,6 +776,14 @@ static int toy_start(struct toy *t)
 {
     unsigned other;
     int rc;
+    /* A slow start: vCPUs waiting across a restart must not time out. */
+    if (t->start_delay_ms)
+        usleep(t->start_delay_ms * 1000u);
+    /* First: the sweep may read what the store gave back (port 0x10b). */
+    if (t->fdstore && toy_fdstore(t) < 0)
+        return -1;
+    if (t->fdstore_flood && toy_fdstore_flood(t->fdstore_flood) < 0)
+        return -1;
     t->dmod = xendevicemodel_open(NULL, 0);
     if (!t->dmod)
         return toy_fail("xendevicemodel_open");
@@ -533,9 +795,15 @@ static int toy_start(struct toy *t)
         return toy_fail("xenevtchn_open");
     if (xendevicemodel_nr_vcpus(t->dmod, t->domid, &t->vcpus) < 0)
         return toy_fail("nr_vcpus");
-    if (xendevicemodel_create_ioreq_server(t->dmod, t->domid, t->bufioreq, &t->id) < 0)
+    rc = t->reattach ? toy_take_over(t) : 0;
+    if (rc < 0)
+        return -1;
+    if (rc == 0 && xendevicemodel_create_ioreq_server(t->dmod, t->domid, t->bufioreq,
+                                                      &t->id) < 0)
         return toy_fail("create_ioreq_server");
     t->created = true;
+    if (rc == 0 && t->reattach && toy_record(t) < 0)
+        return -1;
     if (toy_map_pages(t) < 0)
         return toy_fail("mapping the ioreq pages");
     t->ranges = true;
@@ -548,8 +816,8 @@ static int toy_start(struct toy *t)
     t->enabled = true;
     if (toy_bind(t) < 0)
         return toy_fail("binding ports");
-    for (unsigned v = 0; !t->no_sweep && v < t->vcpus; v++)
-        toy_serve(t, v);
+    if (!t->no_sweep)
+        toy_sweep(t);
     if (toy_host_listen(t) < 0)
         return -1;
     if (xentoolcore_restrict_all(t->domid) < 0)
@@ -570,8 +838,12 @@ static void toy_stop(struct toy *t)
         xendevicemodel_set_ioreq_server_state(t->dmod, t->domid, t->id, 0);
     if (t->ranges)
         toy_ranges(t, false); /* stops at what was not mapped */
-    if (t->created && !t->leak_server)
-        xendevicemodel_destroy_ioreq_server(t->dmod, t->domid, t->id);
+    if (t->created && !t->leak_server &&
+        xendevicemodel_destroy_ioreq_server(t->dmod, t->domid, t->id) == 0 && t->reattach) {
+        char path[PATH_MAX];
+        if (toy_record_path(t, path, sizeof(path)) == 0)
+            unlink(path);
+    }
     if (!t->leak_mapping && t->res)
         xenforeignmemory_unmap_resource(t->fmem, t->res);
     if (!t->leak_mapping && t->legacy)
@@ -588,10 +860,30 @@ static void toy_stop(struct toy *t)
         xendevicemodel_close(t->dmod);
     if (t->host >= 0)
         close(t->host);
+    if (t->pipe_writer >= 0)
+        close(t->pipe_writer);
     if (t->host_listen >= 0) {
         close(t->host_listen);
         unlink(t->host_path);
     }
+}
+
+/* --no-kill: kill(), tkill(), tgkill() fail with EPERM from now on. */
+static int toy_no_kill(void)
+{
+    struct sock_filter filter[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_kill, 3, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_tkill, 2, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_tgkill, 1, 0),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+    };
+    struct sock_fprog prog = { .len = sizeof(filter) / sizeof(filter[0]), .filter = filter };
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+        prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0)
+        return toy_fail("--no-kill");
+    return 0;
 }
 
 /* SIGTERM ends the loop; it is blocked from the start, so one that comes
@@ -674,11 +966,16 @@ static int toy_options(int argc, char **argv, struct toy *t)
         { "stale-page", no_argument, NULL, 'T' },
         { "host", required_argument, NULL, 'H' },
         { "leak", required_argument, NULL, 'L' },
+        { "reattach", no_argument, NULL, 'A' },
+        { "fdstore", no_argument, NULL, 'F' },
+        { "fdstore-flood", required_argument, NULL, 'O' },
+        { "start-delay", required_argument, NULL, 'D' },
+        { "no-kill", no_argument, NULL, 'X' },
         { 0 },
     };
     int c;
     t->domid = 1;
-    t->host = t->host_listen = -1;
+    t->host = t->host_listen = t->pipe_writer = -1;
     t->bufioreq = -1;
     t->mmio = 0xa0000;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -699,6 +996,11 @@ static int toy_options(int argc, char **argv, struct toy *t)
         case 'K': t->keep_page = true; break;
         case 'T': t->keep_page = t->stale_page = true; break;
         case 'H': t->host_path = optarg; break;
+        case 'A': t->reattach = true; break;
+        case 'F': t->fdstore = true; break;
+        case 'O': t->fdstore_flood = (unsigned)strtoul(optarg, NULL, 0); break;
+        case 'D': t->start_delay_ms = (unsigned)strtoul(optarg, NULL, 0); break;
+        case 'X': t->no_kill = true; break;
         case 'L':
             t->leak_server |= strcmp(optarg, "server") == 0;
             t->leak_port |= strcmp(optarg, "port") == 0;
@@ -722,11 +1024,14 @@ int main(int argc, char **argv)
                         "           [--mmio ADDR] [--no-notify] [--write-none] [--no-sweep]\n"
                         "           [--check-rules] [--lazy-ring] [--partial-rep] [--watchdog]\n"
                         "           [--keep-page] [--stale-page]\n"
-                        "           [--host PATH]\n"
+                        "           [--host PATH] [--reattach] [--fdstore] [--fdstore-flood N]\n"
+                        "           [--start-delay MS] [--no-kill]\n"
                         "           [--leak server|port|mapping|handle]\n");
         return 2;
     }
     memcpy(t.cfg, "\x34\x12\x78\x56", 4);
+    if (t.no_kill && toy_no_kill() < 0)
+        return 1;
     int sigfd = toy_signals();
     int rc = toy_start(&t) < 0 ? 1 : toy_loop(&t, sigfd) < 0;
     toy_stop(&t);

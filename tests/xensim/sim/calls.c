@@ -16,6 +16,7 @@
 #include "events.h"
 #include "guest.h"
 #include "ioreq.h"
+#include "program.h"
 #include "sim.h"
 
 #define CALLS_MAX_FAILS 32
@@ -26,13 +27,14 @@ struct injection {
     const char *spec;
     uint32_t op;
     uint64_t nth; /* 0: every call */
-    int err;
+    int err;      /* 0: --kill-at */
     unsigned hits;
 };
 
 struct foreign_map {
     bool used;
     unsigned serial; /* of the handle that mapped it */
+    pid_t pid;       /* of the process whose address space holds it */
     uint64_t addr, pages;
     uint64_t ram_pages; /* of them, guest RAM pages actually mapped */
     uint64_t ram_gfn;   /* the first of those, for messages */
@@ -41,6 +43,7 @@ struct foreign_map {
 struct resource_map {
     bool used;
     unsigned serial;
+    pid_t pid;
     uint64_t cookie;
     uint64_t server, frame, nr;
 };
@@ -65,10 +68,11 @@ static const char *calls_kind_name(enum handle_kind kind)
     return "unopened";
 }
 
-void calls_handle_init(struct handle *h)
+void calls_handle_init(struct handle *h, pid_t pid)
 {
     *h = (struct handle){
         .serial = calls_next_serial++,
+        .pid = pid,
         .restrict_domid = DOMID_INVALID,
         .evfd = -1,
     };
@@ -126,35 +130,61 @@ static int calls_parse_errno(const char *s)
     return -1;
 }
 
-int calls_add_failure(const char *spec)
+/* CALL[:NTH] (the first len bytes of spec) into inj->op and inj->nth;
+ * `*` only where every call is meant. */
+static int calls_parse_call(const char *opt, const char *spec, size_t len, bool every,
+                            struct injection *inj)
 {
     char call[96];
-    const char *eq = strchr(spec, '=');
-    size_t len = eq ? (size_t)(eq - spec) : 0;
-    struct injection inj = { .spec = spec, .nth = 1 };
-
-    if (!eq || len == 0 || len >= sizeof(call) || calls_nr_fails == CALLS_MAX_FAILS) {
-        fprintf(stderr, "xensim: --fail %s: expected CALL[:NTH]=ERRNO\n", spec);
+    if (len == 0 || len >= sizeof(call) || calls_nr_fails == CALLS_MAX_FAILS) {
+        fprintf(stderr, "xensim: %s %s: expected CALL[:NTH]%s\n", opt, spec,
+                every ? "=ERRNO" : "");
         return -1;
     }
     memcpy(call, spec, len);
     call[len] = '\0';
+    inj->nth = 1;
     char *colon = strchr(call, ':');
     if (colon) {
         *colon++ = '\0';
         char *end;
-        inj.nth = strcmp(colon, "*") == 0 ? 0 : strtoull(colon, &end, 0);
-        if (strcmp(colon, "*") != 0 && (*end || inj.nth == 0)) {
-            fprintf(stderr, "xensim: --fail %s: NTH must be 1, 2, ... or *\n", spec);
+        bool all = every && strcmp(colon, "*") == 0;
+        inj->nth = all ? 0 : strtoull(colon, &end, 0);
+        if (!all && (!*colon || *end || inj->nth == 0)) {
+            fprintf(stderr, "xensim: %s %s: NTH must be 1, 2, ...%s\n", opt, spec,
+                    every ? " or *" : "");
             return -1;
         }
     }
-    inj.op = xensim_op_by_name(call);
-    if (inj.op == XENSIM_OP_NONE) {
-        fprintf(stderr, "xensim: --fail %s: %s is not a library call the "
-                "simulator answers\n", spec, call);
+    inj->op = xensim_op_by_name(call);
+    if (inj->op == XENSIM_OP_NONE) {
+        fprintf(stderr, "xensim: %s %s: %s is not a library call the "
+                "simulator answers\n", opt, spec, call);
         return -1;
     }
+    return 0;
+}
+
+int calls_add_kill(const char *spec)
+{
+    struct injection inj = { .spec = spec };
+    if (calls_parse_call("--kill-at", spec, strlen(spec), false, &inj) < 0)
+        return -1;
+    calls_fails[calls_nr_fails++] = inj;
+    return 0;
+}
+
+int calls_add_failure(const char *spec)
+{
+    const char *eq = strchr(spec, '=');
+    struct injection inj = { .spec = spec };
+
+    if (!eq) {
+        fprintf(stderr, "xensim: --fail %s: expected CALL[:NTH]=ERRNO\n", spec);
+        return -1;
+    }
+    if (calls_parse_call("--fail", spec, (size_t)(eq - spec), true, &inj) < 0)
+        return -1;
     inj.err = calls_parse_errno(eq + 1);
     if (inj.err < 0) {
         fprintf(stderr, "xensim: --fail %s: unknown errno %s\n", spec, eq + 1);
@@ -164,18 +194,25 @@ int calls_add_failure(const char *spec)
     return 0;
 }
 
-/* Count the call; the errno to fail it with, or 0. */
-static int calls_injected(uint32_t op)
+/*
+ * Count the call; the --kill-at or --fail it meets (a kill first: a dead
+ * caller fails nothing), or NULL.  Counts run over the whole run, across
+ * program restarts.
+ */
+static const struct injection *calls_injected(uint32_t op)
 {
     uint64_t n = ++calls_count[op];
-    for (unsigned i = 0; i < calls_nr_fails; i++) {
-        struct injection *inj = &calls_fails[i];
-        if (inj->op == op && (inj->nth == 0 || inj->nth == n)) {
-            inj->hits++;
-            return inj->err;
+    for (int kill = 1; kill >= 0; kill--) {
+        for (unsigned i = 0; i < calls_nr_fails; i++) {
+            struct injection *inj = &calls_fails[i];
+            if ((inj->err == 0) == kill && inj->op == op &&
+                (inj->nth == 0 || inj->nth == n)) {
+                inj->hits++;
+                return inj;
+            }
         }
     }
-    return 0;
+    return NULL;
 }
 
 /* ---- restriction and targets ---- */
@@ -358,7 +395,8 @@ static int calls_map(const struct handle *h, uint64_t *a, const void *payload,
         return -first;
     for (unsigned i = 0; i < CALLS_MAX_MAPS; i++) {
         if (!calls_maps[i].used) {
-            calls_maps[i] = (struct foreign_map){ true, h->serial, a[1], pages, ram, ram_gfn };
+            calls_maps[i] = (struct foreign_map){ true, h->serial, h->pid, a[1], pages,
+                                                  ram, ram_gfn };
             rep->len = (uint32_t)(pages * sizeof(int32_t));
             return 0;
         }
@@ -403,7 +441,7 @@ static int calls_map_resource(const struct handle *h, uint64_t *a)
     for (unsigned i = 0; i < CALLS_MAX_MAPS; i++) {
         if (!calls_resmaps[i].used) {
             calls_resmaps[i] = (struct resource_map){
-                true, h->serial, calls_next_cookie++, id, frame, nr,
+                true, h->serial, h->pid, calls_next_cookie++, id, frame, nr,
             };
             a[0] = domain_server_gfn((unsigned)id, (unsigned)frame) * DOMAIN_PAGE;
             a[1] = calls_resmaps[i].cookie;
@@ -555,19 +593,24 @@ void calls_dispatch(struct handle *h, struct xensim_msg *msg,
     memcpy(in, msg->arg, sizeof(in));
     rep->len = 0;
     rep->fd = -1;
+    rep->none = false;
     if (!calls_allowed(h, op)) {
         sim_fail("protocol: call %u (%s) on %s handle #%u", op, xensim_op_name(op),
                  calls_kind_name(h->kind), h->serial);
         rc = -EPROTO;
     } else {
-        int injected = msg->flags & XENSIM_F_INTERNAL ? 0 : calls_injected(op);
-        if (!injected) {
+        const struct injection *inj =
+            msg->flags & XENSIM_F_INTERNAL ? NULL : calls_injected(op);
+        if (inj && inj->err == 0 && program_killing(inj->spec, h->pid)) {
+            rep->none = true; /* it dies in the call, which never happens */
+            rc = -EINTR;
+        } else if (!inj || inj->err == 0) {
             rc = calls_run(h, msg, payload, &fd_in, rep);
         } else {
             /* A failed close still releases the handle, as in the real libraries. */
             if (calls_is_close(op))
                 calls_run(h, msg, payload, &fd_in, rep);
-            rc = -injected;
+            rc = -inj->err;
             rep->len = 0;
             rep->fd = -1;
         }
@@ -594,6 +637,32 @@ void calls_disconnect(struct handle *h)
     if (h->evfd >= 0)
         close(h->evfd);
     h->evfd = -1;
+}
+
+void calls_release(struct handle *h)
+{
+    if (h->kind == HANDLE_EVTCHN && !h->closed)
+        events_close_all(h);
+    if (h->evfd >= 0)
+        close(h->evfd);
+    h->evfd = -1;
+    h->closed = true;
+}
+
+unsigned calls_unmap_process(pid_t pid)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < CALLS_MAX_MAPS; i++) {
+        if (calls_maps[i].used && calls_maps[i].pid == pid) {
+            calls_maps[i].used = false;
+            n++;
+        }
+        if (calls_resmaps[i].used && calls_resmaps[i].pid == pid) {
+            calls_resmaps[i].used = false;
+            n++;
+        }
+    }
+    return n;
 }
 
 uint64_t calls_ram_mapped(uint64_t *gfn)
@@ -631,8 +700,9 @@ void calls_report(void)
     for (unsigned i = 0; i < calls_nr_fails; i++) {
         const struct injection *inj = &calls_fails[i];
         if (!inj->hits)
-            sim_fail("--fail %s never triggered: %s was called %llu time(s)",
-                     inj->spec, xensim_op_name(inj->op),
+            sim_fail("%s %s never %s: %s was called %llu time(s)",
+                     inj->err ? "--fail" : "--kill-at", inj->spec,
+                     inj->err ? "triggered" : "fired", xensim_op_name(inj->op),
                      (unsigned long long)calls_count[inj->op]);
     }
 }

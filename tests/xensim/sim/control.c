@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "calls.h"
+#include "program.h"
 #include "sim.h"
 
 #define CONTROL_MAX_CONNS 64
@@ -22,6 +23,7 @@ static int control_fd = -1;
 static struct conn control_conns[CONTROL_MAX_CONNS];
 static uint8_t control_in[XENSIM_MAX_PAYLOAD];
 static uint8_t control_out[XENSIM_MAX_PAYLOAD];
+static unsigned control_released; /* handles of a killed process closed so far */
 
 int control_init(const char *path)
 {
@@ -47,6 +49,16 @@ static void control_drop(struct conn *c)
     c->fd = -1;
 }
 
+/* Its process was killed as asked: the kernel closed the handle. */
+static void control_release_conn(struct conn *c)
+{
+    control_released += c->h.kind != HANDLE_NONE && c->h.kind != HANDLE_ONESHOT &&
+                        !c->h.closed;
+    calls_release(&c->h);
+    close(c->fd);
+    c->fd = -1;
+}
+
 static void control_reply(struct conn *c, struct xensim_msg *msg, const struct reply *rep)
 {
     struct iovec iov[2] = {
@@ -59,6 +71,8 @@ static void control_reply(struct conn *c, struct xensim_msg *msg, const struct r
     } control;
     struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2 };
 
+    if (rep->none)
+        return;
     if (rep->fd >= 0) {
         memset(&control, 0, sizeof(control));
         mh.msg_control = control.buf;
@@ -118,8 +132,23 @@ static void control_readable(void *arg, short revents)
 {
     struct conn *c = arg;
     (void)revents;
-    if (control_receive(c) < 0)
+    if (control_receive(c) >= 0)
+        return;
+    /* The connection often ends before the death is reaped. */
+    if (program_dying(c->h.pid))
+        control_release_conn(c);
+    else
         control_drop(c);
+}
+
+/* The process at the other end, whose death closes the handle. */
+static pid_t control_peer(int fd)
+{
+    struct ucred cred;
+    socklen_t len = sizeof(cred);
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+        return 0;
+    return cred.pid;
 }
 
 static bool control_accept(void)
@@ -131,7 +160,7 @@ static bool control_accept(void)
         struct conn *c = &control_conns[i];
         if (c->fd < 0) {
             c->fd = fd;
-            calls_handle_init(&c->h);
+            calls_handle_init(&c->h, control_peer(fd));
             return true;
         }
     }
@@ -167,6 +196,24 @@ void control_drain(void)
             ;
         control_drop(c);
     }
+}
+
+unsigned control_release(pid_t pid)
+{
+    while (control_accept())
+        ;
+    for (unsigned i = 0; i < CONTROL_MAX_CONNS; i++) {
+        struct conn *c = &control_conns[i];
+        if (c->fd < 0 || c->h.pid != pid)
+            continue;
+        while (control_receive(c) > 0)
+            ;
+        control_release_conn(c);
+    }
+    calls_unmap_process(pid);
+    unsigned n = control_released;
+    control_released = 0;
+    return n;
 }
 
 void control_fini(void)

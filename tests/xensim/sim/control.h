@@ -7,6 +7,8 @@
 #ifndef XENSIM_CONTROL_H
 #define XENSIM_CONTROL_H
 
+#include <sys/types.h>
+
 #include "loop.h"
 
 int control_init(const char *path);
@@ -14,6 +16,13 @@ void control_poll(struct loop *l);
 /* The program under test is gone: answer what it left queued, then treat
  * every connection as ended (handles not closed are leaks). */
 void control_drain(void);
+/*
+ * Process `pid` died (SIGKILL): answer what it left queued (calls it made
+ * complete, as a hypercall does), then release every handle it had and
+ * every mapping it held, as the kernel does: no leaks.  Returns how many
+ * handles that was.
+ */
+unsigned control_release(pid_t pid);
 void control_fini(void);
 
 #endif

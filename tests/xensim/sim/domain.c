@@ -408,6 +408,23 @@ int domain_shutdown(uint64_t reason)
     return 0;
 }
 
+unsigned domain_nr_servers(void)
+{
+    unsigned n = 0;
+    for (unsigned id = 0; id < DOMAIN_MAX_SERVERS; id++)
+        n += domain.server[id].exists;
+    return n;
+}
+
+unsigned domain_nr_ranges(unsigned type)
+{
+    unsigned n = 0;
+    for (unsigned id = 0; id < DOMAIN_MAX_SERVERS && type < DOMAIN_NR_RANGE_TYPES; id++)
+        if (domain.server[id].exists)
+            n += domain.server[id].range[type].n;
+    return n;
+}
+
 void domain_report_leaks(void)
 {
     for (unsigned id = 0; id < DOMAIN_MAX_SERVERS; id++) {

@@ -124,6 +124,11 @@ int domain_inject_msi(uint64_t addr, uint64_t data);
 int domain_modified_memory(uint64_t first_pfn, uint64_t nr);
 int domain_shutdown(uint64_t reason);
 
+/* How many ioreq servers exist now (enabled or not). */
+unsigned domain_nr_servers(void);
+/* How many ranges of a type (XEN_DMOP_IO_RANGE_*) all servers hold now. */
+unsigned domain_nr_ranges(unsigned type);
+
 /* LEAK lines for servers dmd did not destroy. */
 void domain_report_leaks(void);
 

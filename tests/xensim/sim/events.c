@@ -157,3 +157,10 @@ void events_release(struct handle *h, const char *how)
         events_unbind(h, local);
     }
 }
+
+void events_close_all(struct handle *h)
+{
+    for (uint32_t i = 0; i < EVENTS_NR_PORTS; i++)
+        if (events_local[i].h == h)
+            events_unbind(h, EVENTS_LOCAL_BASE + i);
+}

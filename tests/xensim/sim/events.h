@@ -36,5 +36,11 @@ int events_unmask(struct handle *h, uint32_t local);
 
 /* The handle is going away: LEAK for each port still bound, then unbind. */
 void events_release(struct handle *h, const char *how);
+/*
+ * Its process died: the kernel closes every port still bound, and each
+ * Xen-side peer goes back to ECS_UNBOUND (evtchn_close), free for the next
+ * program to bind.  Not a leak.
+ */
+void events_close_all(struct handle *h);
 
 #endif

@@ -11,6 +11,8 @@
 #include "host.h"
 #include "hostcmd.h"
 #include "ioreq.h"
+#include "notify.h"
+#include "program.h"
 #include "sim.h"
 
 #define GUEST_STEP_BUDGET 256  /* actions per step before the loop runs again */
@@ -30,6 +32,7 @@ struct program {
     unsigned vcpu;
     bool active;
     bool started;     /* the current action has begun waiting */
+    bool spawned;     /* start-dmd: the new program is running */
     uint64_t until;   /* ... until then */
     uint64_t left[SCRIPT_MAX_DEPTH]; /* iterations left in each open repeat */
     unsigned depth;
@@ -49,9 +52,11 @@ static struct vcpu_op guest_vcpu[DOMAIN_MAX_VCPUS];
 static bool guest_yielded;
 static bool guest_started;
 static unsigned guest_nr_actions;
+static unsigned guest_timeout_ms;
 
-void guest_init(const struct script *s)
+void guest_init(const struct script *s, unsigned timeout_ms)
 {
+    guest_timeout_ms = timeout_ms;
     guest_early = (struct program){ .a = s->early, .n = s->n_early };
     guest_main = (struct program){ .a = s->main, .n = s->n_main };
 }
@@ -185,6 +190,20 @@ static void guest_report_irq(const struct action *a)
     }
     if (a->kind == ACT_MAP_CALLS) {
         guest_result(a, "map-calls", calls_map_calls(), 0);
+        return;
+    }
+    if (a->kind == ACT_SERVERS) {
+        guest_result(a, "servers", domain_nr_servers(), 0);
+        return;
+    }
+    if (a->kind == ACT_RANGES) {
+        static const char *const names[] = { "port", "mmio", "pci" };
+        snprintf(what, sizeof(what), "ranges %s", names[a->addr]);
+        guest_result(a, what, domain_nr_ranges((unsigned)a->addr), 0);
+        return;
+    }
+    if (a->kind == ACT_FDSTORE) {
+        guest_result(a, "fdstore", fdstore_count(), 0);
         return;
     }
     switch (a->irq) {
@@ -401,7 +420,8 @@ static bool guest_timed_out(struct program *pg, const struct action *a, uint64_t
 {
     if (!pg->started) {
         pg->started = true;
-        pg->until = now + (a->kind == ACT_HOST_CONNECT ? GUEST_CONNECT_MS : a->ms);
+        pg->until = now + (a->kind == ACT_HOST_CONNECT ? GUEST_CONNECT_MS :
+                           a->kind == ACT_START_DMD ? guest_timeout_ms : a->ms);
     }
     return now >= pg->until;
 }
@@ -556,11 +576,61 @@ static bool guest_hostcmd_action(struct program *pg, const struct action *a, uin
     }
 }
 
+/* ---- the program ---- */
+
+/* start-dmd, first half: the last program must be gone (a --kill-at may
+ * not have fired yet); then start the next. */
+static bool guest_start_program(struct program *pg, const struct action *a, uint64_t now)
+{
+    if (program_state() == PROGRAM_EXITED)
+        return false; /* a death nobody asked for: main.c ends the run */
+    if (program_running()) {
+        if (!guest_timed_out(pg, a, now))
+            return false;
+        sim_abort_line(a->line, "start-dmd: the program (pid %d) still runs after %u ms; "
+                       "only kill-dmd or a --kill-at that fires ends it",
+                       (int)program_pid(), guest_timeout_ms);
+        return true;
+    }
+    if (program_start(a->line) < 0) {
+        sim_abort_line(a->line, "start-dmd: %s", strerror(errno));
+        return true;
+    }
+    pg->spawned = true;
+    pg->started = true;
+    pg->until = now + PROGRAM_READY_TIMEOUT_MS;
+    return false;
+}
+
+/* start-dmd: over once the new program is ready, like the first start. */
+static bool guest_start_dmd(struct program *pg, const struct action *a, uint64_t now)
+{
+    if (!pg->spawned)
+        return guest_start_program(pg, a, now);
+    switch (program_state()) {
+    case PROGRAM_READY:
+        return true;
+    case PROGRAM_NONE: /* a --kill-at killed it in its start-up */
+        return true;
+    case PROGRAM_EXITED:
+        return false; /* main.c fails the run */
+    case PROGRAM_STARTING:
+        break;
+    }
+    if (now < pg->until)
+        return false;
+    sim_abort_line(a->line, "start-dmd: dmd sent no READY=1 within %u ms",
+                   PROGRAM_READY_TIMEOUT_MS);
+    return true;
+}
+
 /* true when the action is over; false to try again later. */
 static bool guest_wait_action(struct program *pg, const struct action *a, uint64_t now)
 {
     int rc;
     switch (a->kind) {
+    case ACT_START_DMD:
+        return guest_start_dmd(pg, a, now);
     case ACT_WAIT_IRQ:
         if (guest_level(a) == a->value)
             return true;
@@ -629,7 +699,19 @@ static void guest_run_action(struct program *pg, const struct action *a)
     case ACT_DIRTY_COUNT:
     case ACT_MAP_COUNT:
     case ACT_MAP_CALLS:
+    case ACT_SERVERS:
+    case ACT_RANGES:
+    case ACT_FDSTORE:
         guest_report_irq(a);
+        break;
+    case ACT_KILL_DMD:
+        program_kill(a->line);
+        break;
+    case ACT_STOP_DMD:
+        program_stop(a->line);
+        break;
+    case ACT_CONT_DMD:
+        program_cont(a->line);
         break;
     case ACT_LOSE_NOTIFY:
         ioreq_lose_next_notify(a->line);
@@ -662,6 +744,7 @@ static bool guest_next(struct program *pg)
 {
     pg->pc++;
     pg->started = false;
+    pg->spawned = false;
     guest_nr_actions++;
     return true;
 }
@@ -685,6 +768,28 @@ static bool guest_control(struct program *pg, const struct action *a)
     return guest_next(pg);
 }
 
+/* An action waits for an answer: with no program to give it (killed, not
+ * started again; the vCPUs' timeout is paused) it never would. */
+static bool guest_blocked(const struct action *a)
+{
+    if (program_state() == PROGRAM_NONE)
+        sim_abort_line(a->line, "%s waits for a vCPU's answer, but no program runs (killed "
+                       "by %s): start-dmd first", a->op, program_killed_by());
+    return false;
+}
+
+/*
+ * servers, ranges and fdstore wait for the vCPUs like map-count, but only
+ * while a program can answer them: with none (killed) or a stopped one
+ * the wait would not end, and nothing changes what they count meanwhile.
+ */
+static bool guest_waits_idle(const struct action *a)
+{
+    if (a->kind == ACT_SERVERS || a->kind == ACT_RANGES || a->kind == ACT_FDSTORE)
+        return program_answering();
+    return script_waits_idle(a);
+}
+
 /* One action: true if it is done (pc moved), false if it must wait. */
 static bool guest_exec(struct program *pg, uint64_t now)
 {
@@ -694,12 +799,12 @@ static bool guest_exec(struct program *pg, uint64_t now)
         return guest_control(pg, a);
     if (script_is_io(a)) {
         if (guest_busy(pg->vcpu))
-            return false;
+            return guest_blocked(a);
         guest_issue(pg->vcpu, a);
         return guest_next(pg);
     }
-    if (!guest_all_idle())
-        return false;
+    if (guest_waits_idle(a) && !guest_all_idle())
+        return guest_blocked(a);
     if (!guest_wait_action(pg, a, now))
         return false;
     guest_run_action(pg, a);
@@ -752,10 +857,14 @@ uint64_t guest_deadline(uint64_t now)
     return a < b ? a : b;
 }
 
-bool guest_finished(void)
+bool guest_script_over(void)
 {
     if (sim_aborted())
         return true;
-    return guest_started && !guest_early.active && guest_main.pc == guest_main.n &&
-           guest_all_idle();
+    return guest_started && !guest_early.active && guest_main.pc == guest_main.n;
+}
+
+bool guest_finished(void)
+{
+    return sim_aborted() || (guest_script_over() && guest_all_idle());
 }

@@ -33,6 +33,7 @@ static ioreq_done_fn *ioreq_done;
 static unsigned ioreq_timeout_ms;
 static unsigned ioreq_lose_count; /* notifications still to drop */
 static unsigned ioreq_lose_line;  /* the last lose-notify, for the report */
+static bool ioreq_paused;         /* no program runs: no vCPU times out */
 
 void ioreq_init(ioreq_done_fn *done, unsigned timeout_ms)
 {
@@ -338,7 +339,7 @@ void ioreq_wake(unsigned vcpu)
 void ioreq_check_timeouts(uint64_t now)
 {
     char what[96];
-    for (unsigned v = 0; v < domain.vcpus; v++) {
+    for (unsigned v = 0; v < domain.vcpus && !ioreq_paused; v++) {
         struct vcpu_wait *w = &ioreq_vcpu[v];
         if (!ioreq_busy(v) || now < w->deadline)
             continue;
@@ -357,10 +358,24 @@ void ioreq_check_timeouts(uint64_t now)
 uint64_t ioreq_deadline(void)
 {
     uint64_t earliest = UINT64_MAX;
-    for (unsigned v = 0; v < domain.vcpus; v++)
+    for (unsigned v = 0; v < domain.vcpus && !ioreq_paused; v++)
         if (ioreq_busy(v) && ioreq_vcpu[v].deadline < earliest)
             earliest = ioreq_vcpu[v].deadline;
     return earliest;
+}
+
+void ioreq_pause(void)
+{
+    ioreq_paused = true;
+}
+
+void ioreq_resume(uint64_t now)
+{
+    if (!ioreq_paused)
+        return;
+    ioreq_paused = false;
+    for (unsigned v = 0; v < domain.vcpus; v++)
+        ioreq_vcpu[v].deadline = now + ioreq_timeout_ms;
 }
 
 void ioreq_server_destroyed(unsigned id)

@@ -68,6 +68,15 @@ void ioreq_wake(unsigned vcpu);
 void ioreq_check_timeouts(uint64_t now);
 uint64_t ioreq_deadline(void);
 
+/*
+ * No program runs (killed, the next one not ready yet): a vCPU waits for
+ * its answer as long as it takes, as under Xen while systemd restarts the
+ * emulator.  ioreq_resume() (READY=1) gives every waiting vCPU the whole
+ * timeout again from now.
+ */
+void ioreq_pause(void);
+void ioreq_resume(uint64_t now);
+
 /* dmd destroys a server: a request still in flight there is a failure. */
 void ioreq_server_destroyed(unsigned id);
 

@@ -9,6 +9,7 @@
 
 #include <xen/xen.h>
 #include <xen/hvm/ioreq.h>
+#include <xen/hvm/dm_op.h>
 
 #define SCRIPT_MAX_TOKENS 14
 #define SCRIPT_MAX_HOSTS 16
@@ -603,6 +604,44 @@ static int parse_map_calls(struct parser *p, struct action *a)
     return script_expect(p, 1, &a->expect);
 }
 
+static int parse_servers(struct parser *p, struct action *a)
+{
+    if (script_args(p, 0, 4, "servers [EXPECT]") < 0)
+        return -1;
+    return script_expect(p, 1, &a->expect);
+}
+
+static int parse_ranges(struct parser *p, struct action *a)
+{
+    static const char *const types[] = {
+        [XEN_DMOP_IO_RANGE_PORT] = "port",
+        [XEN_DMOP_IO_RANGE_MEMORY] = "mmio",
+        [XEN_DMOP_IO_RANGE_PCI] = "pci",
+    };
+    if (script_args(p, 1, 5, "ranges port|mmio|pci [EXPECT]") < 0)
+        return -1;
+    for (unsigned t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
+        if (!p->tok[1].quoted && strcmp(p->tok[1].s, types[t]) == 0) {
+            a->addr = t;
+            return script_expect(p, 2, &a->expect);
+        }
+    }
+    return script_error(p, "ranges: expected port, mmio or pci, got %s", p->tok[1].s);
+}
+
+static int parse_fdstore(struct parser *p, struct action *a)
+{
+    if (script_args(p, 0, 4, "fdstore [EXPECT]") < 0)
+        return -1;
+    return script_expect(p, 1, &a->expect);
+}
+
+/* kill-dmd, start-dmd, stop-dmd, cont-dmd: no arguments. */
+static int parse_program(struct parser *p, struct action *a)
+{
+    return script_args(p, 0, 0, a->op);
+}
+
 static int parse_lose_notify(struct parser *p, struct action *a)
 {
     (void)a;
@@ -857,6 +896,13 @@ static const struct command {
     { "dirty-count", ACT_DIRTY_COUNT, 0, parse_dirty_count },
     { "map-count", ACT_MAP_COUNT, 0, parse_map_count },
     { "map-calls", ACT_MAP_CALLS, 0, parse_map_calls },
+    { "servers", ACT_SERVERS, 0, parse_servers },
+    { "ranges", ACT_RANGES, 0, parse_ranges },
+    { "fdstore", ACT_FDSTORE, 0, parse_fdstore },
+    { "kill-dmd", ACT_KILL_DMD, 0, parse_program },
+    { "start-dmd", ACT_START_DMD, 0, parse_program },
+    { "stop-dmd", ACT_STOP_DMD, 0, parse_program },
+    { "cont-dmd", ACT_CONT_DMD, 0, parse_program },
     { "lose-notify", ACT_LOSE_NOTIFY, 0, parse_lose_notify },
     { "destroy-domain", ACT_DESTROY_DOMAIN, 0, parse_destroy_domain },
     { "wait-irq", ACT_WAIT_IRQ, 0, parse_wait_irq },
@@ -879,6 +925,19 @@ bool script_is_io(const struct action *a)
 {
     return a->kind == ACT_ACCESS || a->kind == ACT_OUTS || a->kind == ACT_INS ||
            a->kind == ACT_BUFWRITE || a->kind == ACT_RAW;
+}
+
+bool script_waits_idle(const struct action *a)
+{
+    switch (a->kind) {
+    case ACT_KILL_DMD:
+    case ACT_START_DMD:
+    case ACT_STOP_DMD:
+    case ACT_CONT_DMD:
+        return false;
+    default:
+        return !script_is_io(a);
+    }
 }
 
 static void script_free_action(struct action *a)

@@ -30,8 +30,15 @@ enum action_kind {
     ACT_DIRTY_COUNT,
     ACT_MAP_COUNT,
     ACT_MAP_CALLS,
+    ACT_SERVERS,
+    ACT_RANGES,       /* addr = XEN_DMOP_IO_RANGE_* */
+    ACT_FDSTORE,
     ACT_LOSE_NOTIFY,
     ACT_DESTROY_DOMAIN,
+    ACT_KILL_DMD,
+    ACT_START_DMD,
+    ACT_STOP_DMD,
+    ACT_CONT_DMD,
     ACT_WAIT_IRQ,     /* irq, addr = line, value = level, ms */
     ACT_SLEEP,        /* ms */
     ACT_HOST_CONNECT, /* name, path */
@@ -97,6 +104,9 @@ void script_free(struct script *s);
 
 /* Does an I/O action (one that occupies a vCPU)? */
 bool script_is_io(const struct action *a);
+/* Must every vCPU be idle before a (non-I/O) action runs?  Not for those
+ * that control the program: a request may be in flight across them. */
+bool script_waits_idle(const struct action *a);
 
 /* The name `raw` knows an ioreq type by (pio, copy, ...), or NULL. */
 const char *script_raw_type_name(uint8_t type);

@@ -65,6 +65,17 @@ void sim_abort(const char *fmt, ...)
     sim_is_aborted = true;
 }
 
+void sim_abort_line(unsigned line, const char *fmt, ...)
+{
+    va_list ap;
+    printf("FAIL line %u: ", line);
+    va_start(ap, fmt);
+    sim_print("", fmt, ap);
+    va_end(ap);
+    sim_nr_failures++;
+    sim_is_aborted = true;
+}
+
 void sim_leak(const char *fmt, ...)
 {
     va_list ap;

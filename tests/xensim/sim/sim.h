@@ -25,6 +25,8 @@ void sim_fail(const char *fmt, ...) SIM_PRINTF(1, 2);
 void sim_fail_line(unsigned line, const char *fmt, ...) SIM_PRINTF(2, 3);
 /* "FAIL: ..." and the script stops: the guest cannot go on. */
 void sim_abort(const char *fmt, ...) SIM_PRINTF(1, 2);
+/* "FAIL line N: ..." and the script stops: it cannot go on from there. */
+void sim_abort_line(unsigned line, const char *fmt, ...) SIM_PRINTF(2, 3);
 /* "LEAK: ..." */
 void sim_leak(const char *fmt, ...) SIM_PRINTF(1, 2);
 /* "xensim: ..." */

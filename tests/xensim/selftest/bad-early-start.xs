@@ -1,0 +1,3 @@
+early
+start-dmd
+end

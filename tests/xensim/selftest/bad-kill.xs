@@ -1,0 +1,2 @@
+# kill-dmd takes no argument
+kill-dmd now

@@ -1,0 +1,2 @@
+servers == 1
+ranges ioport == 1
