@@ -42,6 +42,9 @@ _Static_assert(CONFIG_MAX_RANGES_PER_TYPE < UINT16_MAX, "route cache indexes fit
 
 struct iospace {
     struct iospace_table tables[IOSPACE_NR];
+    /* The owners the current request reached (iospace_touched). */
+    void *touched[IOSPACE_TOUCHED_MAX];
+    size_t ntouched;
 };
 
 /* One limiter per kind of guest-triggerable message. */
@@ -65,6 +68,12 @@ struct iospace *iospace_new(void)
 void iospace_free(struct iospace *sp)
 {
     free(sp);
+}
+
+size_t iospace_touched(const struct iospace *sp, void *const **owners)
+{
+    *owners = sp->touched;
+    return sp->ntouched > IOSPACE_TOUCHED_MAX ? IOSPACE_TOUCHED_MANY : sp->ntouched;
 }
 
 const char *iospace_kind_name(enum iospace_kind kind)
@@ -226,6 +235,22 @@ struct element {
     int vcpu;
 };
 
+/* Remember that r's owner was reached (elements of a rep mostly reach
+ * the one before's). */
+static void note_touched(struct iospace *sp, const struct iospace_region *r)
+{
+    if (sp->ntouched > 0 && sp->ntouched <= IOSPACE_TOUCHED_MAX &&
+        sp->touched[sp->ntouched - 1] == r->owner)
+        return;
+    for (size_t i = 0; i < sp->ntouched && i < IOSPACE_TOUCHED_MAX; i++)
+        if (sp->touched[i] == r->owner)
+            return;
+    if (sp->ntouched < IOSPACE_TOUCHED_MAX)
+        sp->touched[sp->ntouched] = r->owner;
+    if (sp->ntouched <= IOSPACE_TOUCHED_MAX)
+        sp->ntouched++;
+}
+
 /* The region holding all of [addr, addr + size), or NULL. */
 static inline const struct iospace_region *element_region(struct iospace *sp,
                                                           const struct element *el)
@@ -234,6 +259,7 @@ static inline const struct iospace_region *element_region(struct iospace *sp,
 
     if (r == NULL || el->size - 1 > region_last(r) - el->addr)
         return NULL;
+    note_touched(sp, r);
     return r;
 }
 
@@ -547,13 +573,15 @@ static void refuse(ioreq_t *req, enum iospace_kind kind, int vcpu, const char *w
  * wider than the device takes), which the general path then handles and
  * logs.
  */
-static inline bool single_access(struct iospace_table *t, ioreq_t *req)
+static inline bool single_access(struct iospace *sp, struct iospace_table *t, ioreq_t *req)
 {
     const struct iospace_region *r = route(t, req->addr);
     uint64_t offset;
 
     if (r == NULL || req->size > r->max_access || req->size - 1 > region_last(r) - req->addr)
         return false;
+    sp->touched[0] = r->owner;
+    sp->ntouched = 1;
     offset = req->addr - r->base;
     if (req->dir == IOREQ_READ)
         req->data = r->ops->read(r->opaque, offset, req->size) & size_mask(req->size);
@@ -586,13 +614,14 @@ void iospace_dispatch(struct iospace *sp, ioreq_t *req, int vcpu,
 {
     enum iospace_kind kind;
 
+    sp->ntouched = 0;
     if (!request_kind(req->type, &kind))
         return;
     if (!access_width_valid(req->size) || req->size > (kind == IOSPACE_MMIO ? 8u : 4u)) {
         refuse(req, kind, vcpu, "bad size");
         return;
     }
-    if (!req->data_is_ptr && req->count <= 1 && single_access(&sp->tables[kind], req))
+    if (!req->data_is_ptr && req->count <= 1 && single_access(sp, &sp->tables[kind], req))
         return;
     dispatch_general(sp, req, kind, vcpu, mem, mem_ctx);
 }

@@ -43,6 +43,7 @@ struct iospace_region {
     const struct region_ops *ops;
     void *opaque;
     const char *name; /* device instance, for logs */
+    void *owner;      /* who to tell the region was accessed (iospace_touched) */
     unsigned max_access;
     enum access_wide wide;
 };
@@ -91,6 +92,16 @@ size_t iospace_count(const struct iospace *sp, enum iospace_kind kind);
  */
 void iospace_dispatch(struct iospace *sp, ioreq_t *req, int vcpu,
                       const struct guest_mem_ops *mem, void *mem_ctx);
+
+/*
+ * The owners of the regions the last iospace_dispatch() accessed, at most
+ * IOSPACE_TOUCHED_MAX of them (a rep walking across several regions), so
+ * the caller can save exactly those devices.  Returns how many, or
+ * IOSPACE_TOUCHED_MANY when there were more.
+ */
+#define IOSPACE_TOUCHED_MAX 4
+#define IOSPACE_TOUCHED_MANY ((size_t)-1)
+size_t iospace_touched(const struct iospace *sp, void *const **owners);
 
 const char *iospace_kind_name(enum iospace_kind kind);
 

@@ -59,4 +59,20 @@ bool irq_line_msi_pending(const struct irq_line *line);
 /* Lower the line (if raised) and free it. */
 void irq_line_destroy(struct irq_line *line);
 
+/*
+ * A line's state across a crash of dmd (device.h, snapshot.h): what the
+ * device drives, the masks, the MSI message and pending bit, and what Xen
+ * was last told.  restore() with apply false only checks (0 or -EINVAL,
+ * nothing changes); with apply true it takes the state and tells Xen the
+ * level again for a level-triggered line (ISA, INTx, level SPI: a DMOP for
+ * a level Xen already has changes nothing, and one the crash cut off is
+ * made good), never an MSI or an edge pulse, which would be a second
+ * interrupt.  The line's kind and number come from the config, not the
+ * snapshot.
+ */
+struct snap_out;
+struct snap_in;
+void irq_line_save(const struct irq_line *line, struct snap_out *out);
+int irq_line_restore(struct irq_line *line, struct snap_in *in, bool apply);
+
 #endif

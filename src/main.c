@@ -321,7 +321,7 @@ static int start(struct dmd *d)
         log_err("out of memory");
         return -1;
     }
-    if (devices_create(&d->devices, &d->cfg, d->loop, &d->xen, d->space) < 0)
+    if (devices_create(&d->devices, &d->cfg, d->loop, &d->xen, d->space, NULL) < 0)
         return -1;
     if (dmop_set_server_state(&d->xen, true) < 0)
         return -1;

@@ -53,6 +53,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -60,6 +61,7 @@
 
 #include "../log.h"
 #include "../sd_proto.h"
+#include "../snapshot.h"
 #include "unix_listen.h"
 
 #define CHARDEV_OUTBUF 4096
@@ -76,6 +78,15 @@ struct chardev {
     char *owner;
     struct chardev_client client;
     struct log_ratelimit rl; /* messages the host side can trigger */
+
+    /* Stream positions (chardev.h): output bytes the device handed over,
+     * input bytes delivered to it; the wire words outlive dmd when the
+     * caller gave them. */
+    struct chardev_wire *wire, own_wire;
+    uint64_t emitted, accepted;
+    bool peek;       /* socket input is peeked, delivered, then taken */
+    ev_timer resume; /* after a restart: carrier and output, from the loop */
+    bool kept;       /* the pty master came from the descriptor store */
 
     /* The stream, when there is one: -1 when nobody is on the line. */
     int in_fd, out_fd;
@@ -105,6 +116,7 @@ struct chardev {
     char *journal_ident;    /* "SYSLOG_IDENTIFIER=dmd-owner" */
     char *journal_domid;    /* "DMD_DOMID=N", or NULL before a domain is set */
     size_t line_len;        /* bytes after the "MESSAGE=" prefix */
+    size_t line_raw;        /* output bytes behind them (\r is dropped) */
     char line[sizeof(JOURNAL_MESSAGE) - 1 + CHARDEV_JOURNAL_LINE_MAX];
 };
 
@@ -147,10 +159,102 @@ static void set_carrier(struct chardev *chr, bool connected)
         chr->client.carrier(chr->client.opaque, connected);
 }
 
+/* ---- stream positions --------------------------------------------------- */
+
+/*
+ * Output positions below `pos` have reached the kernel or been thrown
+ * away; input positions below it have left the kernel.  Each is stored
+ * before the system call that makes it true, and the signal fence keeps
+ * the compiler from moving the store after that call: a kill between the
+ * two can only lose what that one call would have moved.
+ */
+static void tx_mark(struct chardev *chr, uint64_t pos)
+{
+    atomic_store_explicit(&chr->wire->tx, pos, memory_order_relaxed);
+    atomic_signal_fence(memory_order_seq_cst);
+}
+
+static void rx_mark(struct chardev *chr, uint64_t pos)
+{
+    atomic_store_explicit(&chr->wire->rx, pos, memory_order_relaxed);
+    atomic_signal_fence(memory_order_seq_cst);
+}
+
+/* Output handed over and thrown away (nobody on the line). */
+static void discard(struct chardev *chr, size_t len)
+{
+    chr->emitted += len;
+    tx_mark(chr, chr->emitted);
+}
+
+/* After a restart a device may write again what its snapshot did not
+ * record yet: as far as the kernel already has it, it is not sent again.
+ * Returns how many of the next `len` bytes to skip. */
+static size_t already_sent(struct chardev *chr, size_t len)
+{
+    uint64_t tx = atomic_load_explicit(&chr->wire->tx, memory_order_relaxed);
+    uint64_t ahead = tx > chr->emitted ? tx - chr->emitted : 0;
+    size_t skip = ahead < len ? (size_t)ahead : len;
+
+    chr->emitted += skip;
+    return skip;
+}
+
+/* ---- the service manager's descriptor store ------------------------------ */
+
+#define STORE_NAME_MAX 256
+
+/* "OWNER.ROLE", the name a descriptor is stored under; false when OWNER
+ * cannot be part of one (sd_proto.h). */
+static bool store_name(const struct chardev *chr, const char *role, char *out, size_t len)
+{
+    int n = snprintf(out, len, "%s.%s", chr->owner, role);
+
+    if (n < 0 || (size_t)n >= len)
+        return false;
+    for (int i = 0; i < n; i++)
+        if (out[i] < ' ' || out[i] > '~' || out[i] == ':')
+            return false;
+    return true;
+}
+
+/* What a previous dmd stored under ROLE, or -1. */
+static int store_take(const struct chardev *chr, const char *role)
+{
+    char name[STORE_NAME_MAX];
+
+    return store_name(chr, role, name, sizeof(name)) ? sd_proto_take_fd(name) : -1;
+}
+
+/* `watch`: the manager drops the descriptor once it hangs up (a client
+ * that left), which a pty master nobody has open always seems to. */
+static void store_put(struct chardev *chr, int fd, const char *role, bool watch)
+{
+    char name[STORE_NAME_MAX];
+    int rc;
+
+    if (!store_name(chr, role, name, sizeof(name)))
+        return;
+    rc = sd_proto_store_fd(fd, name, watch);
+    if (rc < 0)
+        log_limited(&chr->rl, LOG_WARNING, CHR_FIELDS(chr),
+                    "cannot hand %s to the service manager's descriptor store: %s; it "
+                    "will not outlive a crash", name, strerror(-rc));
+}
+
+static void store_drop(struct chardev *chr, const char *role)
+{
+    char name[STORE_NAME_MAX];
+
+    if (store_name(chr, role, name, sizeof(name)))
+        sd_proto_unstore_fd(name);
+}
+
 /* ---- streams ------------------------------------------------------------ */
 
 static void on_input(struct ev_loop *loop, ev_io *w, int revents);
 static void on_output(struct ev_loop *loop, ev_io *w, int revents);
+static void on_resume(struct ev_loop *loop, ev_timer *w, int revents);
 
 static void stream_start(struct chardev *chr, int in_fd, int out_fd)
 {
@@ -170,9 +274,15 @@ static void stream_start(struct chardev *chr, int in_fd, int out_fd)
     }
 }
 
-/* Forget the stream (the caller closes fds it owns); pending output is lost. */
+/* chardev_leave(): closing for a successor, not for good. */
+static bool leaving;
+
+/* Forget the stream (the caller closes fds it owns); pending output is
+ * lost, unless a successor takes it on from the device's snapshot. */
 static void stream_stop(struct chardev *chr)
 {
+    if (chr->out_len > 0 && !leaving)
+        tx_mark(chr, chr->emitted);
     if (chr->in_fd >= 0)
         ev_io_stop(chr->loop, &chr->in_watcher);
     if (chr->out_fd >= 0)
@@ -205,15 +315,33 @@ static size_t stream_try_write(struct chardev *chr, const uint8_t *buf, size_t l
     return 0;
 }
 
+/* Write output positions [pos, pos + len): the wire says they went before
+ * they do, and is put right when the kernel takes fewer. */
+static size_t stream_send_at(struct chardev *chr, const uint8_t *buf, size_t len, uint64_t pos)
+{
+    size_t n;
+
+    tx_mark(chr, pos + len);
+    n = stream_try_write(chr, buf, len);
+    if (n < len)
+        tx_mark(chr, pos + n);
+    return n;
+}
+
 static size_t stream_write(struct chardev *chr, const uint8_t *buf, size_t len)
 {
     size_t taken = 0, room, more;
 
-    if (chr->out_fd < 0 || chr->out_failed)
-        return len; /* nobody on the line */
-    if (chr->out_len == 0)
-        taken = stream_try_write(chr, buf, len);
+    if (chr->out_fd < 0 || chr->out_failed) {
+        discard(chr, len); /* nobody on the line */
+        return len;
+    }
+    if (chr->out_len == 0) {
+        taken = stream_send_at(chr, buf, len, chr->emitted);
+        chr->emitted += taken;
+    }
     if (chr->out_failed) {
+        discard(chr, len - taken);
         /* Deal with it from the loop, not inside the device's write. */
         ev_feed_event(chr->loop, &chr->out_watcher, EV_WRITE);
         return len;
@@ -222,6 +350,7 @@ static size_t stream_write(struct chardev *chr, const uint8_t *buf, size_t len)
     more = len - taken < room ? len - taken : room;
     memcpy(chr->out + chr->out_len, buf + taken, more);
     chr->out_len += more;
+    chr->emitted += more;
     taken += more;
     if (chr->out_len > 0)
         ev_io_start(chr->loop, &chr->out_watcher);
@@ -236,7 +365,7 @@ static void stream_flush(struct chardev *chr)
 
     if (chr->out_len == 0 || chr->out_failed)
         return;
-    n = stream_try_write(chr, chr->out, chr->out_len);
+    n = stream_send_at(chr, chr->out, chr->out_len, chr->emitted - chr->out_len);
     memmove(chr->out, chr->out + n, chr->out_len - n);
     chr->out_len -= n;
 }
@@ -301,6 +430,33 @@ static void input_ended(struct chardev *chr, int err)
         stdin_ended(chr, err);
 }
 
+/* Socket input is only peeked here: the device takes it and saves itself
+ * (device_changed()) before input_take() removes it from the socket, so
+ * after a crash a byte is either still in the socket or in the saved
+ * device.  A pty or a pipe cannot be peeked and is read. */
+static ssize_t input_read(struct chardev *chr, int fd, uint8_t *buf, size_t len)
+{
+    if (chr->peek)
+        return recv(fd, buf, len, MSG_PEEK | MSG_DONTWAIT);
+    return read(fd, buf, len);
+}
+
+static void input_take(struct chardev *chr, int fd, size_t len)
+{
+    uint8_t sink[CHARDEV_READ_CHUNK];
+
+    rx_mark(chr, chr->accepted);
+    while (len > 0) {
+        ssize_t n = recv(fd, sink, len < sizeof(sink) ? len : sizeof(sink), MSG_DONTWAIT);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return; /* the peeked bytes are gone: the peer reset; the read sees it */
+        len -= (size_t)n;
+    }
+}
+
 static void on_input(struct ev_loop *loop, ev_io *w, int revents)
 {
     struct chardev *chr = w->data;
@@ -313,10 +469,15 @@ static void on_input(struct ev_loop *loop, ev_io *w, int revents)
         ev_io_stop(loop, w); /* until chardev_rx_resume() */
         return;
     }
-    n = read(w->fd, buf, room < sizeof(buf) ? room : sizeof(buf));
-    if (n > 0)
+    n = input_read(chr, w->fd, buf, room < sizeof(buf) ? room : sizeof(buf));
+    if (n > 0) {
+        if (!chr->peek)
+            rx_mark(chr, chr->accepted + (uint64_t)n); /* out of the kernel already */
+        chr->accepted += (uint64_t)n;
         chr->client.rx(chr->client.opaque, buf, (size_t)n);
-    else if (n == 0)
+        if (chr->peek)
+            input_take(chr, w->fd, (size_t)n);
+    } else if (n == 0)
         input_ended(chr, 0);
     else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
         input_ended(chr, errno);
@@ -368,12 +529,14 @@ static void journal_send_line(struct chardev *chr)
     if (chr->journal_domid != NULL)
         iov[n++] = (struct iovec){ .iov_base = chr->journal_domid,
                                    .iov_len = strlen(chr->journal_domid) };
+    tx_mark(chr, chr->emitted); /* the line's bytes, its newline included */
     rc = chardev_journal_sendv(iov, n);
 
     if (rc < 0)
         log_limited(&chr->rl, LOG_WARNING, CHR_FIELDS(chr),
                     "journal backend: cannot send a line: %s; output lost", strerror(-rc));
     chr->line_len = 0;
+    chr->line_raw = 0;
 }
 
 static void journal_write(struct chardev *chr, const uint8_t *buf, size_t len)
@@ -381,6 +544,8 @@ static void journal_write(struct chardev *chr, const uint8_t *buf, size_t len)
     char *text = chr->line + sizeof(JOURNAL_MESSAGE) - 1;
 
     for (size_t i = 0; i < len; i++) {
+        chr->emitted++;
+        chr->line_raw++;
         if (buf[i] == '\r')
             continue;
         if (buf[i] == '\n') {
@@ -493,6 +658,7 @@ static void socket_hangup(struct chardev *chr, const char *why)
 
     stream_stop(chr);
     close(fd);
+    store_drop(chr, "client");
     log_limited(&chr->rl, LOG_INFO, CHR_FIELDS(chr), "socket %s: client left (%s)", chr->path,
                 why);
     set_carrier(chr, false);
@@ -541,13 +707,82 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
         return;
     }
     stream_start(chr, fd, fd);
+    store_put(chr, fd, "client", true);
     log_limited(&chr->rl, LOG_INFO, CHR_FIELDS(chr), "socket %s: client connected", chr->path);
     set_carrier(chr, true);
 }
 
+static bool is_unix_stream(int fd, bool listening)
+{
+    int type = 0, acc = 0;
+    socklen_t tlen = sizeof(type), alen = sizeof(acc);
+    struct sockaddr_un sa;
+    socklen_t salen = sizeof(sa);
+
+    return getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) == 0 && type == SOCK_STREAM &&
+           getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &acc, &alen) == 0 &&
+           (acc != 0) == listening && getsockname(fd, (struct sockaddr *)&sa, &salen) == 0 &&
+           sa.sun_family == AF_UNIX;
+}
+
+/* A listener a previous dmd stored: still bound to PATH, and PATH still a
+ * socket (one whose file was removed can no longer be reached). */
+static bool stored_listener_usable(int fd, const char *path, struct stat *st)
+{
+    struct sockaddr_un sa;
+    socklen_t salen = sizeof(sa);
+
+    if (!is_unix_stream(fd, true) || getsockname(fd, (struct sockaddr *)&sa, &salen) < 0 ||
+        salen <= offsetof(struct sockaddr_un, sun_path))
+        return false;
+    sa.sun_path[sizeof(sa.sun_path) - 1] = '\0';
+    return strcmp(sa.sun_path, path) == 0 && stat(path, st) == 0 && S_ISSOCK(st->st_mode);
+}
+
+/* The client a previous dmd had connected: on the line again, and the
+ * device hears of it from the loop (on_resume). */
+static void socket_resume_client(struct chardev *chr)
+{
+    int fd = store_take(chr, "client");
+
+    if (fd < 0)
+        return;
+    if (!is_unix_stream(fd, false) || set_nonblock(fd, NULL) < 0) {
+        close(fd);
+        store_drop(chr, "client");
+        return;
+    }
+    stream_start(chr, fd, fd);
+    chr->connected = true;
+    ev_timer_start(chr->loop, &chr->resume);
+    log_dev(LOG_INFO, chr->owner, "socket %s: the client is still connected", chr->path);
+}
+
+static int socket_listen(struct chardev *chr, const char *path)
+{
+    int fd = store_take(chr, "listen");
+
+    if (fd >= 0 && stored_listener_usable(fd, path, &chr->path_st) &&
+        set_nonblock(fd, NULL) == 0) {
+        log_dev(LOG_INFO, chr->owner, "socket backend listening on %s (kept across a restart)",
+                path);
+        return fd;
+    }
+    if (fd >= 0) {
+        close(fd);
+        store_drop(chr, "listen");
+    }
+    fd = unix_listen(path, 1, chr->owner, "socket backend", &chr->path_st);
+    if (fd >= 0) {
+        store_put(chr, fd, "listen", true);
+        log_dev(LOG_INFO, chr->owner, "socket backend listening on %s", path);
+    }
+    return fd;
+}
+
 static int socket_open(struct chardev *chr, const char *path)
 {
-    int fd = unix_listen(path, 1, chr->owner, "socket backend", &chr->path_st);
+    int fd = socket_listen(chr, path);
 
     if (fd < 0)
         return fd;
@@ -561,7 +796,7 @@ static int socket_open(struct chardev *chr, const char *path)
     ev_timer_init(&chr->accept_retry, on_accept_retry, 1.0, 0.0);
     chr->accept_watcher.data = chr->accept_retry.data = chr;
     ev_io_start(chr->loop, &chr->accept_watcher);
-    log_dev(LOG_INFO, chr->owner, "socket backend listening on %s", path);
+    socket_resume_client(chr);
     return 0;
 }
 
@@ -586,13 +821,19 @@ static void pty_hangup(struct chardev *chr)
 }
 
 /* A master whose slave nobody has open reports POLLHUP. */
+static bool pty_opened(const struct chardev *chr)
+{
+    struct pollfd p = { .fd = chr->fd, .events = POLLIN };
+
+    return poll(&p, 1, 0) >= 0 && !(p.revents & POLLHUP);
+}
+
 static void on_pty_poll(struct ev_loop *loop, ev_timer *w, int revents)
 {
     struct chardev *chr = w->data;
-    struct pollfd p = { .fd = chr->fd, .events = POLLIN };
 
     (void)revents;
-    if (poll(&p, 1, 0) < 0 || (p.revents & POLLHUP))
+    if (!pty_opened(chr))
         return;
     ev_timer_stop(loop, w);
     stream_start(chr, chr->fd, chr->fd);
@@ -644,7 +885,24 @@ static int pty_setup_master(struct chardev *chr)
     return 0;
 }
 
-static int pty_open(struct chardev *chr, const char *link)
+/* The master a previous dmd stored (while someone had the pty open:
+ * the service manager drops a hung-up one), or -1. */
+static int pty_stored_master(struct chardev *chr)
+{
+    int fd = store_take(chr, "pty");
+
+    if (fd < 0)
+        return -1;
+    if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0 || set_nonblock(fd, NULL) < 0 ||
+        ptsname_r(fd, chr->pty_name, sizeof(chr->pty_name)) != 0) {
+        close(fd);
+        store_drop(chr, "pty");
+        return -1;
+    }
+    return fd;
+}
+
+static int pty_new_master(struct chardev *chr)
 {
     int slave, rc;
 
@@ -660,6 +918,18 @@ static int pty_open(struct chardev *chr, const char *link)
     if (slave < 0)
         return open_failed(chr, "cannot open", chr->pty_name);
     close(slave);
+    store_put(chr, chr->fd, "pty", false);
+    return 0;
+}
+
+static int pty_open(struct chardev *chr, const char *link)
+{
+    int rc;
+
+    chr->fd = pty_stored_master(chr);
+    chr->kept = chr->fd >= 0;
+    if (chr->fd < 0 && (rc = pty_new_master(chr)) < 0)
+        return rc;
     if (link != NULL) {
         rc = pty_make_link(chr, link);
         if (rc < 0)
@@ -667,9 +937,18 @@ static int pty_open(struct chardev *chr, const char *link)
     }
     ev_timer_init(&chr->pty_timer, on_pty_poll, CHARDEV_PTY_POLL_S, CHARDEV_PTY_POLL_S);
     chr->pty_timer.data = chr;
-    ev_timer_again(chr->loop, &chr->pty_timer);
     log_dev(LOG_INFO, chr->owner, "pty backend at %s%s%s", chr->pty_name,
             link != NULL ? ", linked from " : "", link != NULL ? link : "");
+    /* A master kept across a restart may be open right now: then the line
+     * is up at once (the device hears of it from on_resume), with no
+     * carrier drop while the poll timer would wait. */
+    if (chr->kept && pty_opened(chr)) {
+        stream_start(chr, chr->fd, chr->fd);
+        chr->connected = true;
+        ev_timer_start(chr->loop, &chr->resume);
+        return 0;
+    }
+    ev_timer_again(chr->loop, &chr->pty_timer);
     return 0;
 }
 
@@ -680,7 +959,7 @@ static void pty_close(struct chardev *chr)
     ssize_t n;
 
     ev_timer_stop(chr->loop, &chr->pty_timer);
-    if (chr->path == NULL)
+    if (chr->path == NULL || leaving)
         return;
     n = readlink(chr->path, target, sizeof(target) - 1);
     if (n < 0)
@@ -688,6 +967,144 @@ static void pty_close(struct chardev *chr)
     target[n] = '\0';
     if (strcmp(target, chr->pty_name) == 0)
         unlink(chr->path);
+}
+
+/* ---- crash save and restore ---------------------------------------------- */
+
+/* At most one peek's worth of input can be held by the device and still
+ * sit in the socket (input_take() follows each delivery). */
+#define RESTORE_TAKE_MAX CHARDEV_READ_CHUNK
+#define HELD_MAX (CHARDEV_OUTBUF > CHARDEV_JOURNAL_LINE_MAX ? CHARDEV_OUTBUF : CHARDEV_JOURNAL_LINE_MAX)
+
+/* After a restart: tell the device what it would have learnt from the
+ * loop (whether a client is on the line), and let held output go on: the
+ * device may be waiting for a tx_ready() it would otherwise never get. */
+static void on_resume(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    struct chardev *chr = w->data;
+
+    (void)revents;
+    /* Whether or not a client came back, the device's restored idea of
+     * the line may be out of date: tell it how things are. */
+    if (chr->kind == CHARDEV_SOCKET || chr->kind == CHARDEV_PTY)
+        set_carrier(chr, chr->connected);
+    if (chr->out_fd >= 0 && chr->out_len > 0)
+        ev_io_start(loop, &chr->out_watcher);
+    else
+        release_tx(chr);
+}
+
+/* Output accepted but not delivered: its bytes, and how many output
+ * positions they stand for (a journal line has no \r). */
+static size_t held(const struct chardev *chr, const uint8_t **bytes, size_t *raw)
+{
+    if (chr->kind == CHARDEV_JOURNAL) {
+        *bytes = (const uint8_t *)chr->line + sizeof(JOURNAL_MESSAGE) - 1;
+        *raw = chr->line_raw;
+        return chr->line_len;
+    }
+    *bytes = chr->out;
+    *raw = chr->out_len;
+    return chr->out_len;
+}
+
+static size_t held_capacity(enum chardev_kind kind)
+{
+    switch (kind) {
+    case CHARDEV_JOURNAL:
+        return CHARDEV_JOURNAL_LINE_MAX;
+    case CHARDEV_STDIO:
+    case CHARDEV_SOCKET:
+    case CHARDEV_PTY:
+        return CHARDEV_OUTBUF;
+    case CHARDEV_NULL:
+    case CHARDEV_FILE:
+        break;
+    }
+    return 0;
+}
+
+void chardev_save(const struct chardev *chr, struct snap_out *out)
+{
+    const uint8_t *bytes;
+    size_t raw, len = held(chr, &bytes, &raw);
+
+    snap_put_u64(out, chr->emitted);
+    snap_put_u64(out, chr->accepted);
+    snap_put_u64(out, raw);
+    snap_put_u32(out, (uint32_t)len);
+    snap_put_bytes(out, bytes, len);
+}
+
+/*
+ * Held output stands for positions [emitted - raw, emitted); the kernel
+ * has those below the wire's tx.  Keep what it lacks, if anyone is on the
+ * line to take it; a journal line goes whole or not at all.
+ */
+static void restore_output(struct chardev *chr, const uint8_t *bytes, size_t len, uint64_t raw)
+{
+    uint64_t start = chr->emitted - raw;
+    uint64_t tx = atomic_load_explicit(&chr->wire->tx, memory_order_relaxed);
+    uint64_t keep = tx >= chr->emitted ? 0 : chr->emitted - (tx > start ? tx : start);
+
+    if (keep > 0 && chr->kind == CHARDEV_JOURNAL && keep == raw) {
+        memcpy(chr->line + sizeof(JOURNAL_MESSAGE) - 1, bytes, len);
+        chr->line_len = len;
+        chr->line_raw = (size_t)raw;
+        tx_mark(chr, start);
+        return;
+    }
+    if (keep > 0 && chr->kind != CHARDEV_JOURNAL && chr->out_fd >= 0) {
+        memcpy(chr->out, bytes + len - keep, (size_t)keep);
+        chr->out_len = (size_t)keep;
+        tx_mark(chr, chr->emitted - keep);
+        return;
+    }
+    if (tx < chr->emitted)
+        tx_mark(chr, chr->emitted); /* nobody to take it: gone, as it would be */
+}
+
+/* The device holds input positions below `accepted`; the kernel gave up
+ * those below the wire's rx.  What the device holds and the socket still
+ * has is taken out of the socket; what was read and not saved is lost. */
+static void restore_input(struct chardev *chr, uint64_t accepted)
+{
+    uint64_t rx = atomic_load_explicit(&chr->wire->rx, memory_order_relaxed);
+
+    chr->accepted = accepted;
+    if (rx > accepted) {
+        log_dev(LOG_WARNING, chr->owner, "%llu byte(s) of host input were read just before "
+                "dmd stopped and are lost", (unsigned long long)(rx - accepted));
+        chr->accepted = rx;
+    } else if (rx < accepted && chr->peek && chr->in_fd >= 0 &&
+               accepted - rx <= RESTORE_TAKE_MAX) {
+        input_take(chr, chr->in_fd, (size_t)(accepted - rx));
+    } else if (rx < accepted) {
+        rx_mark(chr, accepted); /* the connection it came on is gone */
+    }
+}
+
+int chardev_restore(struct chardev *chr, struct snap_in *in, bool apply)
+{
+    uint8_t bytes[HELD_MAX];
+    uint64_t emitted = snap_get_u64(in);
+    uint64_t accepted = snap_get_u64(in);
+    uint64_t raw = snap_get_u64(in);
+    uint32_t len = snap_get_u32(in);
+
+    if (in->bad || len > held_capacity(chr->kind) || raw < len || raw > emitted ||
+        (chr->kind != CHARDEV_JOURNAL && raw != len))
+        return -EINVAL;
+    if (!snap_get_bytes(in, bytes, len))
+        return -EINVAL;
+    if (!apply)
+        return 0;
+    chr->emitted = emitted;
+    restore_output(chr, bytes, len, raw);
+    restore_input(chr, accepted);
+    chr->tx_blocked = true;
+    ev_timer_start(chr->loop, &chr->resume);
+    return 0;
 }
 
 /* ---- the interface ------------------------------------------------------ */
@@ -713,7 +1130,8 @@ static int open_kind(struct chardev *chr, const struct chardev_spec *spec, const
 }
 
 int chardev_open(struct chardev **out, struct ev_loop *loop, const struct chardev_spec *spec,
-                 const char *pty_link, const char *owner, const struct chardev_client *client)
+                 const char *pty_link, const char *owner, const struct chardev_client *client,
+                 struct chardev_wire *wire)
 {
     struct chardev *chr = calloc(1, sizeof(*chr));
     int rc;
@@ -722,6 +1140,14 @@ int chardev_open(struct chardev **out, struct ev_loop *loop, const struct charde
         return -ENOMEM;
     chr->kind = spec->kind;
     chr->loop = loop;
+    chr->wire = wire != NULL ? wire : &chr->own_wire;
+    chr->peek = wire != NULL && spec->kind == CHARDEV_SOCKET;
+    /* The device's positions start where the wire says: a fresh device
+     * (no snapshot restored) neither skips nor repeats anything. */
+    chr->emitted = atomic_load_explicit(&chr->wire->tx, memory_order_relaxed);
+    chr->accepted = atomic_load_explicit(&chr->wire->rx, memory_order_relaxed);
+    ev_timer_init(&chr->resume, on_resume, 0., 0.);
+    chr->resume.data = chr;
     chr->in_fd = chr->out_fd = chr->fd = -1;
     chr->saved_flags[0] = chr->saved_flags[1] = -1;
     if (client != NULL)
@@ -739,23 +1165,33 @@ int chardev_open(struct chardev **out, struct ev_loop *loop, const struct charde
 
 size_t chardev_write(struct chardev *chr, const uint8_t *buf, size_t len)
 {
+    size_t skip;
+
     if (chr == NULL || len == 0)
         return len;
+    skip = already_sent(chr, len);
+    buf += skip;
+    len -= skip;
+    if (len == 0)
+        return skip;
     switch (chr->kind) {
     case CHARDEV_FILE:
+        tx_mark(chr, chr->emitted + len);
         file_write(chr, buf, len);
-        return len;
+        chr->emitted += len;
+        return skip + len;
     case CHARDEV_JOURNAL:
         journal_write(chr, buf, len);
-        return len;
+        return skip + len;
     case CHARDEV_STDIO:
     case CHARDEV_SOCKET:
     case CHARDEV_PTY:
-        return stream_write(chr, buf, len);
+        return skip + stream_write(chr, buf, len);
     case CHARDEV_NULL:
         break;
     }
-    return len;
+    discard(chr, len);
+    return skip + len;
 }
 
 void chardev_rx_resume(struct chardev *chr)
@@ -765,6 +1201,12 @@ void chardev_rx_resume(struct chardev *chr)
     ev_io_start(chr->loop, &chr->in_watcher);
 }
 
+void chardev_leave(void)
+{
+    leaving = true;
+    unix_listen_keep();
+}
+
 void chardev_close(struct chardev *chr)
 {
     int client_fd;
@@ -772,6 +1214,7 @@ void chardev_close(struct chardev *chr)
     if (chr == NULL)
         return;
     client_fd = chr->kind == CHARDEV_SOCKET && chr->connected ? chr->in_fd : -1;
+    ev_timer_stop(chr->loop, &chr->resume);
     stream_flush(chr);
     stream_stop(chr);
     if (client_fd >= 0)

@@ -26,11 +26,14 @@
 #ifndef DMD_CHARDEV_H
 #define DMD_CHARDEV_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 struct ev_loop;
+struct snap_out;
+struct snap_in;
 
 enum chardev_kind {
     CHARDEV_NULL,
@@ -71,13 +74,44 @@ struct chardev_client {
 struct chardev;
 
 /*
+ * Crash safety (docs/restart.md).  Every byte through a chardev has a
+ * stream position: output in the order the device wrote it, input in the
+ * order it was read.  The wire words say how far each direction has got
+ * through the kernel; each is stored before the system call that moves
+ * the bytes, in memory that outlives dmd (the runtime state file).  The
+ * device's snapshot says how far the device had got (chardev_save()).
+ * After a crash chardev_restore() puts the two together: output the
+ * restarted device writes again (its snapshot predates it) is not sent
+ * twice, output still held is sent once, and input the snapshot already
+ * holds is not read again.
+ */
+struct chardev_wire {
+    _Atomic uint64_t tx; /* output positions below this reached the kernel */
+    _Atomic uint64_t rx; /* input positions below this left the kernel */
+};
+
+/*
  * Open a backend.  `owner` is the device instance name used in logs and as
- * DMD_DEVICE; `pty_link` (may be NULL) is the symlink to create for a pty.
- * Returns 0 or a negative errno; failures are logged with the path at fault.
+ * DMD_DEVICE; `pty_link` (may be NULL) is the symlink to create for a pty;
+ * `wire` (may be NULL: nothing outlives dmd) is where the stream positions
+ * are kept.  A socket's listener and client and a pty's master are taken
+ * from the service manager's file descriptor store when a previous dmd
+ * left them there, and handed to it (sd_proto.h).  Returns 0 or a
+ * negative errno; failures are logged with the path at fault.
  */
 int chardev_open(struct chardev **out, struct ev_loop *loop,
                  const struct chardev_spec *spec, const char *pty_link,
-                 const char *owner, const struct chardev_client *client);
+                 const char *owner, const struct chardev_client *client,
+                 struct chardev_wire *wire);
+
+/*
+ * The chardev's part of its device's snapshot: the stream positions the
+ * device reached and the output accepted but not yet written.  restore()
+ * with apply false only checks (0 or -EINVAL, nothing changes); with apply
+ * true it takes them and reconciles them with the wire words.
+ */
+void chardev_save(const struct chardev *chr, struct snap_out *out);
+int chardev_restore(struct chardev *chr, struct snap_in *in, bool apply);
 
 /* Queue output; returns how many bytes were accepted (0..len). */
 size_t chardev_write(struct chardev *chr, const uint8_t *buf, size_t len);
@@ -87,6 +121,14 @@ void chardev_rx_resume(struct chardev *chr);
 
 /* Flush what can be flushed without blocking, then release everything. */
 void chardev_close(struct chardev *chr);
+
+/*
+ * From now on chardev_close() hands over to the next dmd rather than
+ * ending things (dmd leaves its server for a successor): socket files and
+ * pty links stay, and output still held stays owed, as the device's
+ * snapshot says.  For the rest of the process.
+ */
+void chardev_leave(void);
 
 /*
  * Where the journal backend sends its entries (one per line, with

@@ -7,12 +7,16 @@
 #include "device.h"
 
 #include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../dmop/dmop.h"
 #include "../iospace.h"
 #include "../log.h"
+#include "../runstate.h"
+#include "../snapshot.h"
 #include "pci.h"
 
 /* One configured device and, when it sits behind PCI, its function. */
@@ -25,6 +29,7 @@ struct instance {
 struct devices {
     struct dmop *xen;
     struct iospace *space;
+    struct runstate *rs;  /* NULL: nothing outlives dmd */
     const char *state_dir;
     size_t n;             /* instances fully created */
     struct instance *inst; /* array of cfg->ndevs */
@@ -73,6 +78,7 @@ static struct iospace_region device_region(const struct device *dev, uint64_t ba
         .ops = dev->type->ops,
         .opaque = dev->state,
         .name = dev->name,
+        .owner = (void *)dev, /* the instance: dev is its first member */
         .max_access = dev->max_access,
         .wide = dev->wide,
     };
@@ -120,6 +126,7 @@ static int claim_pci(struct devices *devs, struct instance *in)
         .ops = &pci_config_ops,
         .opaque = in->pci,
         .name = in->dev.name,
+        .owner = in,
         .max_access = 4,
         .wide = ACCESS_REJECT,
     };
@@ -190,6 +197,7 @@ static int create_one(struct devices *devs, struct instance *in, const struct de
     dev->cfg = dc;
     dev->loop = loop;
     dev->state_dir = devs->state_dir;
+    dev->wire = devs->rs != NULL ? runstate_wire(devs->rs, (size_t)(in - devs->inst)) : NULL;
     dev->max_access = dc->type->max_access;
     dev->wide = dc->type->wide;
     if (dc->irq.kind != IRQ_NONE) {
@@ -227,7 +235,7 @@ static void destroy_one(struct devices *devs, struct instance *in)
 }
 
 int devices_create(struct devices **out, const struct dmd_config *cfg, struct ev_loop *loop,
-                   struct dmop *xen, struct iospace *space)
+                   struct dmop *xen, struct iospace *space, struct runstate *rs)
 {
     struct devices *devs = calloc(1, sizeof(*devs));
     int rc = 0;
@@ -236,6 +244,7 @@ int devices_create(struct devices **out, const struct dmd_config *cfg, struct ev
         return -ENOMEM;
     devs->xen = xen;
     devs->space = space;
+    devs->rs = rs;
     devs->state_dir = cfg->state_dir;
     devs->inst = calloc(cfg->ndevs ? cfg->ndevs : 1, sizeof(*devs->inst));
     if (devs->inst == NULL) {
@@ -275,7 +284,194 @@ void devices_timeoffset(struct devices *devs, int64_t offset_seconds)
 {
     for (size_t i = 0; i < devs->n; i++) {
         struct device *dev = &devs->inst[i].dev;
-        if (dev->type->timeoffset != NULL)
+        if (dev->type->timeoffset != NULL) {
             dev->type->timeoffset(dev, offset_seconds);
+            device_changed(dev);
+        }
     }
+}
+
+/* ---- state across a crash ----------------------------------------------- */
+
+#define FRAME_NAME_MAX 255
+
+_Static_assert(offsetof(struct instance, dev) == 0, "a region's owner is its instance's dev");
+
+static struct instance *instance_of(struct device *dev)
+{
+    return (struct instance *)(void *)dev;
+}
+
+static void put_name(struct snap_out *out, const char *name)
+{
+    size_t len = strlen(name);
+
+    if (len > FRAME_NAME_MAX)
+        len = FRAME_NAME_MAX;
+    snap_put_u8(out, (uint8_t)len);
+    snap_put_bytes(out, name, len);
+}
+
+/* Does the next name in the frame equal `name`? */
+static bool name_matches(struct snap_in *in, const char *name)
+{
+    char got[FRAME_NAME_MAX + 1];
+    size_t len = snap_get_u8(in);
+
+    if (!snap_get_bytes(in, got, len))
+        return false;
+    got[len] = '\0';
+    return strncmp(got, name, FRAME_NAME_MAX) == 0;
+}
+
+static void frame_save(const struct instance *in, struct snap_out *out)
+{
+    struct device *dev = (struct device *)&in->dev;
+
+    put_name(out, dev->name);
+    put_name(out, dev->type->name);
+    snap_put_u32(out, dev->type->state_version);
+    irq_line_save(dev->irq, out);
+    if (in->pci != NULL)
+        pci_function_save(in->pci, out);
+    if (dev->type->save != NULL)
+        dev->type->save(dev, out);
+}
+
+/* Check (apply false) or take (apply true) one frame: 0 or -EINVAL. */
+static int frame_restore(struct instance *in, struct snap_in *si, bool apply)
+{
+    struct device *dev = &in->dev;
+
+    if (!name_matches(si, dev->name) || !name_matches(si, dev->type->name) ||
+        snap_get_u32(si) != dev->type->state_version || si->bad)
+        return -EINVAL;
+    if (irq_line_restore(dev->irq, si, apply) < 0)
+        return -EINVAL;
+    if (in->pci != NULL && pci_function_restore(in->pci, si, apply) < 0)
+        return -EINVAL;
+    if (dev->type->restore != NULL)
+        return dev->type->restore(dev, si, apply);
+    return si->bad || snap_in_left(si) != 0 ? -EINVAL : 0;
+}
+
+static void instance_save(struct devices *devs, struct instance *in,
+                          const struct runstate_answer *answer)
+{
+    static struct log_ratelimit rl;
+    size_t i = (size_t)(in - devs->inst);
+    uint8_t *buf;
+    struct snap_out out;
+
+    if (devs->rs == NULL)
+        return;
+    buf = runstate_save_buffer(devs->rs, i);
+    snap_out_init(&out, buf, RUNSTATE_SNAPSHOT_MAX);
+    frame_save(in, &out);
+    if (out.overflow) {
+        log_limited(&rl, LOG_ERR, &((struct log_fields){ .device = in->dev.name, .vcpu = -1 }),
+                    "state does not fit in %u bytes: not saved", RUNSTATE_SNAPSHOT_MAX);
+        return;
+    }
+    runstate_save_commit(devs->rs, i, (size_t)(out.p - buf), answer);
+}
+
+void device_changed(struct device *dev)
+{
+    struct instance *in = instance_of(dev);
+
+    instance_save(in->owner, in, NULL);
+}
+
+void devices_save_all(struct devices *devs)
+{
+    for (size_t i = 0; i < devs->n; i++)
+        instance_save(devs, &devs->inst[i], NULL);
+}
+
+void devices_save_touched(struct devices *devs, const struct iospace *sp,
+                          const struct runstate_answer *answer)
+{
+    void *const *owners;
+    size_t n = iospace_touched(sp, &owners);
+
+    if (devs->rs == NULL)
+        return;
+    if (n == IOSPACE_TOUCHED_MANY) {
+        for (size_t i = 0; i < devs->n; i++)
+            instance_save(devs, &devs->inst[i], answer);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        instance_save(devs, owners[i], answer);
+}
+
+/* Private copies of every snapshot, so what is checked is what is applied
+ * whatever happens to the file meanwhile.  NULL when one is missing. */
+static uint8_t **copy_snapshots(struct devices *devs, size_t *lens)
+{
+    uint8_t **copies = calloc(devs->n, sizeof(*copies));
+
+    for (size_t i = 0; copies != NULL && i < devs->n; i++) {
+        const uint8_t *snap = runstate_snapshot(devs->rs, i, &lens[i]);
+
+        copies[i] = snap != NULL ? malloc(lens[i] ? lens[i] : 1) : NULL;
+        if (copies[i] == NULL) {
+            while (i > 0)
+                free(copies[--i]);
+            free(copies);
+            return NULL;
+        }
+        memcpy(copies[i], snap, lens[i]);
+    }
+    return copies;
+}
+
+/* Check every frame (apply false) or take them all; the first instance
+ * whose frame fails, or NULL. */
+static struct instance *restore_pass(struct devices *devs, uint8_t **copies, const size_t *lens,
+                                     bool apply)
+{
+    for (size_t i = 0; i < devs->n; i++) {
+        struct snap_in si;
+
+        snap_in_init(&si, copies[i], lens[i]);
+        if (frame_restore(&devs->inst[i], &si, apply) < 0)
+            return &devs->inst[i];
+    }
+    return NULL;
+}
+
+int devices_restore(struct devices *devs)
+{
+    size_t *lens;
+    uint8_t **copies;
+    struct instance *bad;
+    char why[160];
+
+    if (devs->rs == NULL || !runstate_has_snapshots(devs->rs) || devs->n == 0)
+        return 0;
+    lens = calloc(devs->n, sizeof(*lens));
+    copies = lens != NULL ? copy_snapshots(devs, lens) : NULL;
+    if (copies == NULL) {
+        free(lens);
+        runstate_set_aside(devs->rs, "a device has no saved state");
+        return -EINVAL;
+    }
+    bad = restore_pass(devs, copies, lens, false);
+    if (bad == NULL)
+        restore_pass(devs, copies, lens, true); /* cannot fail: all were checked */
+    else
+        snprintf(why, sizeof(why), "the saved state of [%s] is not valid for it",
+                 bad->dev.name);
+    for (size_t i = 0; i < devs->n; i++)
+        free(copies[i]);
+    free(copies);
+    free(lens);
+    if (bad != NULL) {
+        runstate_set_aside(devs->rs, why);
+        return -EINVAL;
+    }
+    log_info("restored the state of %zu device(s) saved by the previous dmd", devs->n);
+    return 1;
 }

@@ -33,6 +33,7 @@ struct ev_loop;
 struct device;
 struct snap_out;
 struct snap_in;
+struct chardev_wire;
 
 struct region_ops {
     uint64_t (*read)(void *opaque, uint64_t offset, unsigned size);
@@ -73,18 +74,23 @@ struct device_type {
     void (*timeoffset)(struct device *dev, int64_t offset_seconds);
 
     /*
-     * Guest-visible state across a crash of dmd (runstate.h, snapshot.h).
-     * save() writes everything the guest could notice losing: registers,
-     * FIFO contents, pending interrupts, timer deadlines (as CLOCK_MONOTONIC
-     * nanoseconds, which survive a restart on the same boot), and host
-     * input or output still held inside dmd.  restore() reads the same
-     * fields into a freshly created device: with apply false it only checks
-     * them (every value in range, lengths consistent, snap_in not bad) and
-     * changes nothing; with apply true (called only after every device's
-     * check passed) it takes them, re-arms timers and drives the line as
-     * saved.  0, or -EINVAL for a snapshot it cannot take.  state_version
-     * changes whenever save()'s layout does.  A type without save() starts
-     * from reset after a crash.
+     * Guest-visible state across a crash of dmd (docs/restart.md,
+     * snapshot.h).  save() writes everything the guest could notice
+     * losing: registers, FIFO contents, pending interrupts, what its timers
+     * wait for, and host input or output still held inside dmd (a
+     * chardev's, with chardev_save()).  The core saves the interrupt line
+     * and a PCI function itself.  At most DEVICE_STATE_MAX bytes.
+     *
+     * restore() reads the same fields, in the same order, into a device
+     * freshly created from the same config.  With apply false it only
+     * checks them (every value in range, lengths consistent, snap_in not
+     * bad, nothing left over) and changes nothing; with apply true (called
+     * only after every device's check passed, so it cannot fail) it takes
+     * them, re-arms timers and recomputes its interrupt line as after any
+     * register access.  0, or -EINVAL for a snapshot it cannot take.
+     * Nothing in a snapshot is trusted: the file may be damaged or come
+     * from another build.  state_version changes whenever save()'s layout
+     * does.  A type without save() starts from reset after a crash.
      */
     unsigned state_version;
     void (*save)(struct device *dev, struct snap_out *out);
@@ -103,8 +109,24 @@ struct device {
                             * restart-surviving state in STATE_DIR/NAME.state */
     unsigned max_access;  /* create() may narrow it, e.g. per reg_shift */
     enum access_wide wide;
+    /* Stream positions of the device's chardev that must survive a crash
+     * the moment they change (chardev.h); NULL when nothing is kept. */
+    struct chardev_wire *wire;
     void *state;
 };
+
+/* The most a device's save() may write (a UART's holds its chardev's
+ * output buffer). */
+#define DEVICE_STATE_MAX 12288
+
+/*
+ * The device's guest-visible state changed outside a register access: a
+ * timer fired, the host side delivered input or took output, a host client
+ * drove a line.  The core saves it before returning to the loop.  Register
+ * accesses need no call: the core saves every device a request reached
+ * before it answers the request.
+ */
+void device_changed(struct device *dev);
 
 /*
  * registry.c: the NULL-terminated list of every device type, one line each.
@@ -122,28 +144,40 @@ const struct device_type *device_type_find(const char *name);
  * interrupt line, calls the type's create(), then claims its register
  * window: the region goes into the iospace table and the range is mapped
  * to the ioreq server.  A failure unwinds what was already created.
+ * `rs` (may be NULL: nothing outlives dmd) is the runtime state file, one
+ * slot per instance in config order.
  */
 struct devices;
 struct dmop;
 struct iospace;
+struct runstate;
+struct runstate_answer;
 
 int devices_create(struct devices **out, const struct dmd_config *cfg, struct ev_loop *loop,
-                   struct dmop *xen, struct iospace *space);
+                   struct dmop *xen, struct iospace *space, struct runstate *rs);
 void devices_destroy(struct devices *devs);
 size_t devices_count(const struct devices *devs);
 /* Offer a TIMEOFFSET broadcast to every device that wants it. */
 void devices_timeoffset(struct devices *devs, int64_t offset_seconds);
 
 /*
- * Every instance's state, in config order: for each one its name, its
- * type's name and state_version, then (in a length-prefixed frame) its
- * interrupt line, its PCI function (config space, BAR, MSI) and the type's
- * own save().  devices_restore() takes such a snapshot into devices just
- * created from the same config: it checks every frame first (names, types
- * and versions match, every field valid) and changes nothing unless all of
- * them pass.  0, or -EINVAL (the caller keeps the devices at reset).
+ * Each instance's snapshot in the state file is a frame: its name, its
+ * type's name and state_version, its interrupt line (irq_line_save), its
+ * PCI function (pci_function_save) and the type's own save().
+ *
+ * devices_restore() takes the snapshots a previous dmd left into the
+ * devices just created from the same config: it checks every frame first
+ * (names, types and versions match, every field valid) and applies them
+ * only if all pass.  1 when restored, 0 when there was nothing to
+ * restore, -EINVAL when the snapshots could not be taken: the state file
+ * is set aside (logged) and the devices stay at reset.
  */
-void devices_save(struct devices *devs, struct snap_out *out);
-int devices_restore(struct devices *devs, struct snap_in *in);
+int devices_restore(struct devices *devs);
+/* Save every instance (after creating or restoring them). */
+void devices_save_all(struct devices *devs);
+/* Save the instances the last iospace_dispatch() reached, recording
+ * `answer` (NULL for a buffered request) with them. */
+void devices_save_touched(struct devices *devs, const struct iospace *sp,
+                          const struct runstate_answer *answer);
 
 #endif

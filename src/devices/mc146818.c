@@ -47,7 +47,8 @@
  *    the periodic interrupt; the test patterns 011-101 stop it too.
  *  - DSE and SQWE are stored only: no daylight-saving switch, no pin.
  *  - Registers A and B, the alarm and the flags start from a PC BIOS's
- *    values at each dmd start; only time and RAM persist.
+ *    values at each dmd start; only time and RAM persist.  After a crash
+ *    (docs/restart.md) everything is restored from the snapshot instead.
  */
 #include "device.h"
 
@@ -60,6 +61,7 @@
 #include <ev.h>
 
 #include "../log.h"
+#include "../snapshot.h"
 #include "../statefile.h"
 #include "rtc_clock.h"
 
@@ -399,11 +401,17 @@ static void timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
     struct cmos_rtc *r = w->data;
     int64_t now = rtc_clock_now_ns();
+    uint8_t flags = r->flags;
 
     (void)loop;
     (void)revents;
     catch_up(r, now); /* early (clock stepped)?  then it finds nothing and re-arms */
     refresh(r, now);
+    /* New flags (and so maybe the line) must outlive a crash.  Only
+     * checked_ns moved otherwise: a restart that catches up from the saved
+     * one finds the same nothing, so that needs no save. */
+    if (r->flags != flags)
+        device_changed(r->dev);
 }
 
 /* ---- setting the time --------------------------------------------------- */
@@ -663,6 +671,111 @@ static void load_state(struct cmos_rtc *r)
     memcpy(r->ram, s.ram, sizeof(r->ram));
 }
 
+/* ---- crash snapshot ----------------------------------------------------- */
+
+/*
+ * Layout (version 1), 282 bytes: index[0], index[1], A (no UIP), B,
+ * flags, alarm s/m/h, the 8 held time registers (TF_ order), offset,
+ * checked_ns, acked_ns, bank 0 RAM from 0x0e, bank 1 RAM.  Bank 1 is
+ * saved without `extended` too: the state file keeps it either way.
+ */
+struct cmos_snap {
+    uint8_t index[2];
+    uint8_t reg_a, reg_b, flags;
+    uint8_t alarm[3];
+    uint8_t held[TF_COUNT];
+    int64_t offset, checked_ns, acked_ns;
+    uint8_t ram0[CMOS_RAM_SIZE];
+    uint8_t ram1[CMOS_BANK_SIZE];
+};
+
+/* A host time rtc_clock_now_ns() gave: after 1970 (0 if the clock failed),
+ * with room to add a second without overflow. */
+#define SNAP_NS_MAX (INT64_MAX - RTC_NS_PER_SEC)
+
+static void cmos_save(struct device *dev, struct snap_out *out)
+{
+    const struct cmos_rtc *r = dev->state;
+
+    snap_put_u8(out, r->index[0]);
+    snap_put_u8(out, r->index[1]);
+    snap_put_u8(out, r->reg_a);
+    snap_put_u8(out, r->reg_b);
+    snap_put_u8(out, r->flags);
+    snap_put_bytes(out, r->alarm, sizeof(r->alarm));
+    snap_put_bytes(out, r->held, sizeof(r->held));
+    snap_put_i64(out, r->offset);
+    snap_put_i64(out, r->checked_ns);
+    snap_put_i64(out, r->acked_ns);
+    snap_put_bytes(out, &r->ram[0][CMOS_RAM_FIRST], CMOS_RAM_SIZE);
+    snap_put_bytes(out, r->ram[1], CMOS_BANK_SIZE);
+}
+
+static void read_snap(struct snap_in *in, struct cmos_snap *s)
+{
+    s->index[0] = snap_get_u8(in);
+    s->index[1] = snap_get_u8(in);
+    s->reg_a = snap_get_u8(in);
+    s->reg_b = snap_get_u8(in);
+    s->flags = snap_get_u8(in);
+    snap_get_bytes(in, s->alarm, sizeof(s->alarm));
+    snap_get_bytes(in, s->held, sizeof(s->held));
+    s->offset = snap_get_i64(in);
+    s->checked_ns = snap_get_i64(in);
+    s->acked_ns = snap_get_i64(in);
+    snap_get_bytes(in, s->ram0, sizeof(s->ram0));
+    snap_get_bytes(in, s->ram1, sizeof(s->ram1));
+}
+
+/* Only what the registers can hold: indexes without the NMI bit (bank 1's
+ * never written without its ports), A without UIP, B never with both SET
+ * and UIE (setting SET clears UIE), flags in PF | AF | UF; the offset a
+ * state file could give; host times. */
+static bool snap_valid(const struct cmos_rtc *r, const struct cmos_snap *s)
+{
+    return s->index[0] <= CMOS_INDEX_MASK && s->index[1] <= CMOS_INDEX_MASK &&
+           (r->extended || s->index[1] == 0) && (s->reg_a & REG_A_UIP) == 0 &&
+           (s->reg_b & (REG_B_SET | REG_B_UIE)) != (REG_B_SET | REG_B_UIE) &&
+           (s->flags & ~(REG_C_PF | REG_C_AF | REG_C_UF)) == 0 &&
+           s->offset >= -RTC_OFFSET_LIMIT && s->offset <= RTC_OFFSET_LIMIT &&
+           s->checked_ns >= 0 && s->checked_ns <= SNAP_NS_MAX && s->acked_ns >= 0 &&
+           s->acked_ns <= SNAP_NS_MAX;
+}
+
+static int cmos_restore(struct device *dev, struct snap_in *in, bool apply)
+{
+    struct cmos_rtc *r = dev->state;
+    struct cmos_snap s;
+    int64_t now;
+
+    read_snap(in, &s);
+    if (in->bad || snap_in_left(in) != 0 || !snap_valid(r, &s))
+        return -EINVAL;
+    if (!apply)
+        return 0;
+    memcpy(r->index, s.index, sizeof(r->index));
+    r->reg_a = s.reg_a;
+    r->reg_b = s.reg_b;
+    r->flags = s.flags;
+    memcpy(r->alarm, s.alarm, sizeof(r->alarm));
+    memcpy(r->held, s.held, sizeof(r->held));
+    r->offset = s.offset;
+    r->checked_ns = s.checked_ns;
+    r->acked_ns = s.acked_ns;
+    memcpy(&r->ram[0][CMOS_RAM_FIRST], s.ram0, sizeof(s.ram0));
+    memcpy(r->ram[1], s.ram1, sizeof(s.ram1));
+    /* create() read the state file, which may predate the snapshot: the
+     * two must not disagree at the next start. */
+    statefile_changed(r->sf);
+    /* As a register access does: the events of the time dmd was down
+     * first, then the line and the timer.  Catching up again from the same
+     * snapshot finds the same events, so this needs no save of its own. */
+    now = rtc_clock_now_ns();
+    catch_up(r, now);
+    refresh(r, now);
+    return 0;
+}
+
 /* ---- lifecycle ---------------------------------------------------------- */
 
 static uint64_t cmos_window_size(const struct dev_config *cfg)
@@ -757,4 +870,7 @@ const struct device_type mc146818_device = {
     .create = cmos_create,
     .destroy = cmos_destroy,
     .timeoffset = cmos_timeoffset,
+    .state_version = 1,
+    .save = cmos_save,
+    .restore = cmos_restore,
 };

@@ -13,11 +13,13 @@
  */
 #include "pci.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../log.h"
+#include "../snapshot.h"
 
 /* Type-0 header registers. */
 #define REG_VENDOR        0x00u
@@ -340,3 +342,121 @@ static void config_write(void *opaque, uint64_t offset, unsigned size, uint64_t 
 }
 
 const struct region_ops pci_config_ops = { .read = config_read, .write = config_write };
+
+/*
+ * Snapshot layout: the configuration image (256 bytes), whether BAR0 is
+ * claimed (1) and where (8; 0 when not claimed, so an old release leaves
+ * no trace), the message last given to the line: enabled (1), address (8),
+ * data (4).  The write mask and everything else derives from the config.
+ */
+void pci_function_save(const struct pci_function *fn, struct snap_out *out)
+{
+    snap_put_bytes(out, fn->image, PCI_CONFIG_SIZE);
+    snap_put_bool(out, fn->claimed);
+    snap_put_u64(out, fn->claimed ? fn->claimed_base : 0);
+    snap_put_bool(out, fn->msi_sent.enabled);
+    snap_put_u64(out, fn->msi_sent.addr);
+    snap_put_u32(out, fn->msi_sent.data);
+}
+
+/* A snapshot read into a scratch copy of the function, whose image is the
+ * saved one and whose wmask is this config's. */
+struct pci_snapshot {
+    struct pci_function fn;
+    uint8_t header[PCI_CONFIG_SIZE]; /* this config's image at reset */
+};
+
+static void snapshot_read(const struct pci_function *fn, struct snap_in *in,
+                          struct pci_snapshot *s)
+{
+    s->fn = *fn;
+    memset(s->fn.image, 0, sizeof(s->fn.image));
+    memset(s->fn.wmask, 0, sizeof(s->fn.wmask));
+    build_header(&s->fn);
+    memcpy(s->header, s->fn.image, sizeof(s->header));
+    snap_get_bytes(in, s->fn.image, PCI_CONFIG_SIZE);
+    s->fn.claimed = snap_get_bool(in);
+    s->fn.claimed_base = snap_get_u64(in);
+    s->fn.msi_sent.enabled = snap_get_bool(in);
+    s->fn.msi_sent.addr = snap_get_u64(in);
+    s->fn.msi_sent.data = snap_get_u32(in);
+}
+
+/* Every bit the guest cannot write is this config's: a header from
+ * another identity, BAR type or interrupt is another function. */
+static bool image_valid(const struct pci_snapshot *s)
+{
+    for (unsigned reg = 0; reg < PCI_CONFIG_SIZE; reg++)
+        if ((s->fn.image[reg] ^ s->header[reg]) & ~s->fn.wmask[reg])
+            return false;
+    return true;
+}
+
+/* A claim is only ever where bar_update() would make it for this image; an
+ * unclaimed BAR may still be one whose claim failed. */
+static bool claim_valid(const struct pci_function *fn)
+{
+    uint32_t command = get(fn->image, REG_COMMAND, 2);
+    bool decode = (command & (fn->bar_io ? CMD_IO : CMD_MEMORY)) != 0;
+    uint64_t base = bar_base(fn);
+
+    if (!fn->claimed)
+        return fn->claimed_base == 0;
+    return decode && bar_address_valid(fn, base) && fn->claimed_base == base;
+}
+
+/* msi_update() runs after every write, so the line was given the image's
+ * message (all zero for a function without MSI: the capability reads 0). */
+static bool msi_valid(const struct pci_function *fn)
+{
+    struct msi_message now = msi_current(fn);
+
+    return now.enabled == fn->msi_sent.enabled && now.addr == fn->msi_sent.addr &&
+           now.data == fn->msi_sent.data;
+}
+
+/*
+ * The line's own restore ran first and holds its masks and pending
+ * message; this hands it the image's view without sending anything.
+ * irq_line_set_msi() never sends and irq_line_mask() drives only the INTx
+ * level, but unmasking the vector sends a pending message: so the vector
+ * is unmasked only when nothing is pending.  In a consistent snapshot the
+ * line's mask already equals the image's and the calls change nothing;
+ * otherwise a held message stays pending until the guest's next write to
+ * the configuration space.
+ */
+static void restore_line(struct pci_function *fn)
+{
+    struct irq_line *line = fn->dev->irq;
+    bool vector_masked = (fn->image[MSI_MASK] & MSI_VECTOR0) != 0;
+
+    if (fn->intx)
+        irq_line_mask(line, (get(fn->image, REG_COMMAND, 2) & CMD_INTX_DISABLE) != 0);
+    if (fn->msi) {
+        irq_line_set_msi(line, fn->msi_sent.enabled, fn->msi_sent.addr, fn->msi_sent.data);
+        if (vector_masked || !irq_line_msi_pending(line))
+            irq_line_msi_mask(line, vector_masked);
+    }
+}
+
+int pci_function_restore(struct pci_function *fn, struct snap_in *in, bool apply)
+{
+    struct pci_snapshot s;
+
+    snapshot_read(fn, in, &s);
+    if (in->bad || !image_valid(&s) || !claim_valid(&s.fn) || !msi_valid(&s.fn))
+        return -EINVAL;
+    if (!apply)
+        return 0;
+    if (fn->claimed)
+        bar_release(fn); /* not fresh after all: the saved claim replaces it */
+    memcpy(fn->image, s.fn.image, sizeof(fn->image));
+    fn->msi_sent = s.fn.msi_sent;
+    /* The range may already be Xen's (docs/restart.md): claiming it routes
+     * it again.  A failure is logged and leaves the BAR unclaimed, as when
+     * the guest's own claim fails. */
+    if (s.fn.claimed)
+        bar_claim(fn, s.fn.claimed_base);
+    restore_line(fn);
+    return 0;
+}

@@ -44,6 +44,21 @@ struct pci_function *pci_function_new(struct device *dev, const struct pci_bar_o
 /* Releases the BAR window if it is claimed. */
 void pci_function_free(struct pci_function *fn);
 
+/*
+ * The function's state across a crash of dmd (device.h, snapshot.h): its
+ * configuration space image, where BAR0 is claimed and the MSI message the
+ * line was last given.  restore() with apply false only checks (0, or
+ * -EINVAL for bits the guest cannot write that differ from this config's
+ * header, a claim the BAR and command register do not describe, ...;
+ * nothing changes); with apply true it takes the image, claims BAR0 where
+ * it was claimed (through the bar ops) and hands the line its MSI message,
+ * without sending one.
+ */
+struct snap_out;
+struct snap_in;
+void pci_function_save(const struct pci_function *fn, struct snap_out *out);
+int pci_function_restore(struct pci_function *fn, struct snap_in *in, bool apply);
+
 /* Config space accesses; opaque is the struct pci_function. */
 extern const struct region_ops pci_config_ops;
 

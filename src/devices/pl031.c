@@ -16,7 +16,8 @@
  *               (periphid 0x00141031 matches its 0x00041031/0x000fffff)
  *
  * As in mc146818.c, DR is the host's UTC seconds plus an offset that
- * writing LR sets and the state file keeps across dmd restarts.  RIS is
+ * writing LR sets and the state file keeps across dmd restarts (after a
+ * crash the snapshot restores every register, docs/restart.md).  RIS is
  * worked out from the clock on every access, and a timer runs only while
  * the interrupt is enabled and not yet raised.  MR and LR writes that make
  * DR equal MR raise RIS at once, as QEMU does.
@@ -37,6 +38,7 @@
 #include <ev.h>
 
 #include "../log.h"
+#include "../snapshot.h"
 #include "../statefile.h"
 #include "rtc_clock.h"
 
@@ -109,11 +111,17 @@ static void timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
     struct pl031 *p = w->data;
     int64_t now = rtc_clock_now_ns();
+    bool ris = p->ris;
 
     (void)loop;
     (void)revents;
     catch_up(p, now);
     refresh(p, now);
+    /* A match (and the line it raised) must outlive a crash.  Without one
+     * only checked_ns moved, and catching up from the saved one after a
+     * restart finds no match either: no save needed. */
+    if (p->ris != ris)
+        device_changed(p->dev);
 }
 
 /* MR or LR changed: the comparator sees equality at once. */
@@ -233,6 +241,68 @@ static bool take_value(void *opaque, const char *key, const char *value)
     return false;
 }
 
+/* ---- crash snapshot ----------------------------------------------------- */
+
+/* Layout (version 1), 26 bytes: offset, MR, LR, IMSC, RIS, checked_ns. */
+struct pl031_snap {
+    int64_t offset;
+    uint32_t mr, lr;
+    bool imsc, ris;
+    int64_t checked_ns;
+};
+
+/* A host time rtc_clock_now_ns() gave: after 1970 (0 if the clock failed),
+ * with room to add a second without overflow. */
+#define SNAP_NS_MAX (INT64_MAX - RTC_NS_PER_SEC)
+
+static void pl031_save(struct device *dev, struct snap_out *out)
+{
+    const struct pl031 *p = dev->state;
+
+    snap_put_i64(out, p->offset);
+    snap_put_u32(out, p->mr);
+    snap_put_u32(out, p->lr);
+    snap_put_bool(out, p->imsc);
+    snap_put_bool(out, p->ris);
+    snap_put_i64(out, p->checked_ns);
+}
+
+/* MR, LR and the bools take any value they can be stored as; the offset
+ * is one a state file could give, checked_ns a host time. */
+static int pl031_restore(struct device *dev, struct snap_in *in, bool apply)
+{
+    struct pl031 *p = dev->state;
+    struct pl031_snap s;
+    int64_t now;
+
+    s.offset = snap_get_i64(in);
+    s.mr = snap_get_u32(in);
+    s.lr = snap_get_u32(in);
+    s.imsc = snap_get_bool(in);
+    s.ris = snap_get_bool(in);
+    s.checked_ns = snap_get_i64(in);
+    if (in->bad || snap_in_left(in) != 0 || s.offset < -RTC_OFFSET_LIMIT ||
+        s.offset > RTC_OFFSET_LIMIT || s.checked_ns < 0 || s.checked_ns > SNAP_NS_MAX)
+        return -EINVAL;
+    if (!apply)
+        return 0;
+    p->offset = s.offset;
+    p->mr = s.mr;
+    p->lr = s.lr;
+    p->imsc = s.imsc;
+    p->ris = s.ris;
+    p->checked_ns = s.checked_ns;
+    /* create() read the state file, which may predate the snapshot. */
+    statefile_changed(p->sf);
+    /* As a register access does: a match while dmd was down first, then
+     * the line and the timer.  The same snapshot caught up again finds the
+     * same match, so this needs no save of its own. */
+    now = rtc_clock_now_ns();
+    catch_up(p, now);
+    refresh(p, now);
+    return 0;
+}
+
 /* ---- lifecycle ---------------------------------------------------------- */
 
 /* No keys of its own: the window, the irq and state_dir say it all. */
@@ -301,4 +371,7 @@ const struct device_type pl031_device = {
     .pci = &pl031_pci_id,
     .create = pl031_create,
     .destroy = pl031_destroy,
+    .state_version = 1,
+    .save = pl031_save,
+    .restore = pl031_restore,
 };

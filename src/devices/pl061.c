@@ -38,6 +38,10 @@
  * The host side is a gpio_socket (backend = socket:PATH) or nothing
  * (null).  Every change of a pad or a direction goes to the socket's
  * watchers; a change the guest makes is also a (rate-limited) log line.
+ *
+ * Crash restart (docs/restart.md): the snapshot holds the registers, the
+ * host levels and the latched edges; a host client's `set` asks for a
+ * save with device_changed().
  */
 #include "device.h"
 
@@ -46,6 +50,7 @@
 #include <stdlib.h>
 
 #include "../log.h"
+#include "../snapshot.h"
 #include "chardev.h"
 #include "gpio_socket.h"
 
@@ -262,6 +267,89 @@ static void host_set(void *opaque, unsigned line, bool level)
     log_limited(&p->host_rl, LOG_INFO, PL061_FIELDS(p), "line %u: host sets it %s%s", line,
                 level ? "high" : "low", (p->dir & bit) ? " (ignored while an output)" : "");
     settle(p, false);
+    /* Not a register access: the core saves only when asked.  The level
+     * counts even on an output line: it shows once the line is an input. */
+    device_changed(p->dev);
+}
+
+/* ---- crash snapshot ------------------------------------------------------- */
+
+/*
+ * Layout (version 1), 9 bytes: DIR, the output latch, the host levels, IS,
+ * IBE, IEV, IE, AFSEL, the latched edges.  The pads and the directions last
+ * announced are not saved: settle() leaves them equal to pads_now() and
+ * DIR after every change, so they are derived again on restore, and a
+ * snapshot cannot disagree with itself about them.
+ */
+struct pl061_snap {
+    uint8_t dir, out, in, is, ibe, iev, ie, afsel, edges;
+};
+
+static void pl061_save(struct device *dev, struct snap_out *out)
+{
+    const struct pl061 *p = dev->state;
+
+    snap_put_u8(out, p->dir);
+    snap_put_u8(out, p->out);
+    snap_put_u8(out, p->in);
+    snap_put_u8(out, p->is);
+    snap_put_u8(out, p->ibe);
+    snap_put_u8(out, p->iev);
+    snap_put_u8(out, p->ie);
+    snap_put_u8(out, p->afsel);
+    snap_put_u8(out, p->edges);
+}
+
+static void read_snap(struct snap_in *in, struct pl061_snap *s)
+{
+    s->dir = snap_get_u8(in);
+    s->out = snap_get_u8(in);
+    s->in = snap_get_u8(in);
+    s->is = snap_get_u8(in);
+    s->ibe = snap_get_u8(in);
+    s->iev = snap_get_u8(in);
+    s->ie = snap_get_u8(in);
+    s->afsel = snap_get_u8(in);
+    s->edges = snap_get_u8(in);
+}
+
+/* Bits only for lines that exist (every register, the latch and the host
+ * levels are masked to them); edges only on lines in edge mode (writing IS
+ * forgets them, detect_edges() latches none in level mode). */
+static bool snap_valid(const struct pl061 *p, const struct pl061_snap *s)
+{
+    uint8_t all = (uint8_t)(s->dir | s->out | s->in | s->is | s->ibe | s->iev | s->ie |
+                            s->afsel | s->edges);
+
+    return (all & ~p->valid) == 0 && (s->edges & s->is) == 0;
+}
+
+static int pl061_restore(struct device *dev, struct snap_in *in, bool apply)
+{
+    struct pl061 *p = dev->state;
+    struct pl061_snap s;
+
+    read_snap(in, &s);
+    if (in->bad || snap_in_left(in) != 0 || !snap_valid(p, &s))
+        return -EINVAL;
+    if (!apply)
+        return 0;
+    p->dir = s.dir;
+    p->out = s.out;
+    p->in = s.in;
+    p->is = s.is;
+    p->ibe = s.ibe;
+    p->iev = s.iev;
+    p->ie = s.ie;
+    p->afsel = s.afsel;
+    p->edges = s.edges;
+    /* The pads are where they were, not where create() put them: no
+     * edge, and nothing to tell the host (nobody is connected yet, and a
+     * new client asks with `get`).  Then the line, as settle() does. */
+    p->pads = pads_now(p);
+    p->shown_dir = p->dir;
+    update_irq(p);
+    return 0;
 }
 
 /* ---- lifecycle ------------------------------------------------------------ */
@@ -376,4 +464,7 @@ const struct device_type pl061_device = {
     .pci = &pl061_pci_id,
     .create = pl061_create,
     .destroy = pl061_destroy,
+    .state_version = 1,
+    .save = pl061_save,
+    .restore = pl061_restore,
 };

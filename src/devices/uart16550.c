@@ -40,6 +40,11 @@
  * write while that FIFO is full is lost, as on real hardware, and counted.
  * Bytes already in the guest's FIFOs are lost only when the guest resets
  * them through FCR.
+ *
+ * Crash restart (docs/restart.md): the snapshot holds every register, both
+ * FIFOs and the chardev's stream positions; host input, output the backend
+ * took and carrier changes arrive outside register accesses and ask for a
+ * save with device_changed().
  */
 #include "device.h"
 
@@ -48,6 +53,7 @@
 #include <stdlib.h>
 
 #include "../log.h"
+#include "../snapshot.h"
 #include "chardev.h"
 
 #define UART_FIFO_SIZE 16
@@ -117,6 +123,7 @@ struct uart {
     struct chardev *chr;
     unsigned reg_shift;
     bool gate_out2; /* PC wiring: the line only reaches the PIC with OUT2 */
+    bool carrier_fixed; /* the backend always has a peer (not socket or pty) */
     uint8_t ier, lcr, mcr, fcr, scr;
     uint8_t lsr_errors; /* sticky LSR bits, cleared by reading LSR */
     uint8_t msr;        /* lines (high nibble) and deltas (low nibble) */
@@ -200,21 +207,26 @@ static void update_irq(struct uart *u)
 /* ---- modem status ------------------------------------------------------- */
 
 /* The modem inputs: MCR outputs in loopback, else the backend's peer. */
-static uint8_t modem_lines(const struct uart *u)
+static uint8_t modem_lines_for(uint8_t mcr, bool carrier)
 {
     uint8_t lines = 0;
 
-    if (!loopback(u))
-        return u->carrier ? MSR_CTS | MSR_DSR | MSR_DCD : 0;
-    if (u->mcr & MCR_DTR)
+    if (!(mcr & MCR_LOOP))
+        return carrier ? MSR_CTS | MSR_DSR | MSR_DCD : 0;
+    if (mcr & MCR_DTR)
         lines |= MSR_DSR;
-    if (u->mcr & MCR_RTS)
+    if (mcr & MCR_RTS)
         lines |= MSR_CTS;
-    if (u->mcr & MCR_OUT1)
+    if (mcr & MCR_OUT1)
         lines |= MSR_RI;
-    if (u->mcr & MCR_OUT2)
+    if (mcr & MCR_OUT2)
         lines |= MSR_DCD;
     return lines;
+}
+
+static uint8_t modem_lines(const struct uart *u)
+{
+    return modem_lines_for(u->mcr, u->carrier);
 }
 
 /* Recompute the lines and latch what changed in the delta bits. */
@@ -275,15 +287,21 @@ static void client_rx(void *opaque, const uint8_t *buf, size_t len)
     for (size_t i = 0; i < len; i++)
         rx_push(u, buf[i]);
     update_irq(u);
+    /* The chardev takes these bytes out of the socket only after this
+     * returns: the saved FIFO must hold them by then (chardev.c). */
+    device_changed(u->dev);
 }
 
 static void client_carrier(void *opaque, bool connected)
 {
     struct uart *u = opaque;
 
+    if (u->carrier == connected)
+        return; /* after a restart the chardev says again what we know */
     u->carrier = connected;
     update_msr(u);
     update_irq(u);
+    device_changed(u->dev);
 }
 
 /* ---- transmit ----------------------------------------------------------- */
@@ -316,13 +334,9 @@ static void tx_byte(struct uart *u, uint8_t byte)
     update_irq(u);
 }
 
-/* The backend has room again: hand it what waits in the transmit FIFO. */
-static void client_tx_ready(void *opaque)
+/* Hand the backend what waits in the transmit FIFO; true once it is empty. */
+static bool tx_drain(struct uart *u)
 {
-    struct uart *u = opaque;
-
-    if (u->tx.count == 0)
-        return; /* nothing waited (the guest may have reset the FIFO) */
     while (u->tx.count > 0) {
         unsigned run = UART_FIFO_SIZE - u->tx.head;
         size_t sent;
@@ -333,9 +347,24 @@ static void client_tx_ready(void *opaque)
         u->tx.head = (u->tx.head + (unsigned)sent) % UART_FIFO_SIZE;
         u->tx.count -= (unsigned)sent;
         if (sent < run)
-            return;
+            return false;
     }
-    tx_emptied(u);
+    return true;
+}
+
+/* The backend has room again. */
+static void client_tx_ready(void *opaque)
+{
+    struct uart *u = opaque;
+    unsigned held = u->tx.count;
+
+    if (held == 0)
+        return; /* nothing waited (the guest may have reset the FIFO) */
+    if (tx_drain(u))
+        tx_emptied(u);
+    /* The FIFO moved on, THRE may be back: what the guest sees changed. */
+    if (u->tx.count != held)
+        device_changed(u->dev);
 }
 
 /* ---- register writes ---------------------------------------------------- */
@@ -533,6 +562,146 @@ static const struct region_ops uart_ops = {
     .write = uart_write,
 };
 
+/* ---- crash snapshot ----------------------------------------------------- */
+
+/*
+ * Layout (version 1): IER, LCR, MCR, FCR, SCR, the sticky LSR bits, MSR
+ * (lines and deltas), the divisor (16 bits), thr_ipending, carrier, the
+ * receive FIFO and the transmit FIFO (each a count byte, then the bytes
+ * oldest first), tx_lost (64 bits), then the chardev's part.  At most
+ * 11 + 2 * 17 + 8 bytes before the chardev's, which is 28 plus its held
+ * output (4 KiB at most).
+ */
+struct uart_snap {
+    uint8_t ier, lcr, mcr, fcr, scr, lsr_errors, msr;
+    uint16_t divisor;
+    bool thr_ipending, carrier;
+    struct uart_fifo rx, tx; /* head 0 */
+    uint64_t tx_lost;
+};
+
+static void put_fifo(struct snap_out *out, const struct uart_fifo *f)
+{
+    snap_put_u8(out, (uint8_t)f->count);
+    for (unsigned i = 0; i < f->count; i++)
+        snap_put_u8(out, f->data[(f->head + i) % UART_FIFO_SIZE]);
+}
+
+static void uart_save(struct device *dev, struct snap_out *out)
+{
+    const struct uart *u = dev->state;
+
+    snap_put_u8(out, u->ier);
+    snap_put_u8(out, u->lcr);
+    snap_put_u8(out, u->mcr);
+    snap_put_u8(out, u->fcr);
+    snap_put_u8(out, u->scr);
+    snap_put_u8(out, u->lsr_errors);
+    snap_put_u8(out, u->msr);
+    snap_put_u16(out, u->divisor);
+    snap_put_bool(out, u->thr_ipending);
+    snap_put_bool(out, u->carrier);
+    put_fifo(out, &u->rx);
+    put_fifo(out, &u->tx);
+    snap_put_u64(out, u->tx_lost);
+    chardev_save(u->chr, out); /* last: restore() reads it again to apply it */
+}
+
+/* A FIFO of at most `capacity` bytes (never more than it has room for,
+ * whatever the count says); false when the count is larger. */
+static bool get_fifo(struct snap_in *in, struct uart_fifo *f, unsigned capacity)
+{
+    f->head = 0;
+    f->count = snap_get_u8(in);
+    if (f->count > capacity)
+        return false;
+    return snap_get_bytes(in, f->data, f->count);
+}
+
+/* Our fields, in save()'s order; false when they run out or a FIFO count
+ * cannot be right (the rest is checked by snap_valid()). */
+static bool get_snap(struct snap_in *in, struct uart_snap *s)
+{
+    unsigned capacity;
+
+    s->ier = snap_get_u8(in);
+    s->lcr = snap_get_u8(in);
+    s->mcr = snap_get_u8(in);
+    s->fcr = snap_get_u8(in);
+    s->scr = snap_get_u8(in);
+    s->lsr_errors = snap_get_u8(in);
+    s->msr = snap_get_u8(in);
+    s->divisor = snap_get_u16(in);
+    s->thr_ipending = snap_get_bool(in);
+    s->carrier = snap_get_bool(in);
+    /* Without FIFOs the receiver and the transmitter hold one byte each. */
+    capacity = (s->fcr & FCR_ENABLE) ? UART_FIFO_SIZE : 1;
+    if (!get_fifo(in, &s->rx, capacity) || !get_fifo(in, &s->tx, capacity))
+        return false;
+    s->tx_lost = snap_get_u64(in);
+    return !in->bad;
+}
+
+/*
+ * Only what the registers can hold: IER and MCR without undefined bits;
+ * FCR as write_fcr() keeps it (0, or FCR0 with the trigger and DMA bits);
+ * of the LSR errors only OE, the one this model raises; MSR's lines as
+ * MCR and the carrier make them (update_msr() keeps them so), with any
+ * deltas; THRE pending only with the transmitter empty; a backend that
+ * always has a peer with its carrier up.  LCR, SCR, the divisor and
+ * tx_lost take any value.
+ */
+static bool snap_valid(const struct uart *u, const struct uart_snap *s)
+{
+    bool fcr_ok = s->fcr == 0 || ((s->fcr & FCR_ENABLE) && (s->fcr & ~FCR_KEPT) == 0);
+
+    return (s->ier & ~IER_MASK) == 0 && (s->mcr & ~MCR_MASK) == 0 && fcr_ok &&
+           (s->lsr_errors & ~LSR_OE) == 0 &&
+           (s->msr & ~MSR_DELTAS) == modem_lines_for(s->mcr, s->carrier) &&
+           (!s->thr_ipending || s->tx.count == 0) && (s->carrier || !u->carrier_fixed);
+}
+
+static void take_snap(struct uart *u, const struct uart_snap *s)
+{
+    u->ier = s->ier;
+    u->lcr = s->lcr;
+    u->mcr = s->mcr;
+    u->fcr = s->fcr;
+    u->scr = s->scr;
+    u->lsr_errors = s->lsr_errors;
+    u->msr = s->msr;
+    u->divisor = s->divisor;
+    u->thr_ipending = s->thr_ipending;
+    u->carrier = s->carrier;
+    u->rx = s->rx;
+    u->tx = s->tx;
+    u->tx_lost = s->tx_lost;
+}
+
+static int uart_restore(struct device *dev, struct snap_in *in, bool apply)
+{
+    struct uart *u = dev->state;
+    struct uart_snap s;
+    struct snap_in chr_part;
+
+    if (!get_snap(in, &s) || !snap_valid(u, &s))
+        return -EINVAL;
+    chr_part = *in; /* applied below from the very bytes checked here */
+    if (chardev_restore(u->chr, in, false) < 0 || in->bad || snap_in_left(in) != 0)
+        return -EINVAL;
+    if (!apply)
+        return 0;
+    take_snap(u, &s);
+    /* Cannot fail: the same bytes passed the check.  Held output goes on
+     * from the loop, and a transmit FIFO left waiting gets its tx_ready(). */
+    (void)chardev_restore(u->chr, &chr_part, true);
+    /* As after any change of the FIFO or MCR: reading resumes if there is
+     * room, and the line follows the registers. */
+    rx_room_changed(u);
+    update_irq(u);
+    return 0;
+}
+
 /* ---- lifecycle ---------------------------------------------------------- */
 
 static unsigned reg_shift_of(const struct dev_config *cfg)
@@ -581,7 +750,8 @@ static int uart_create(struct device *dev)
     u->dev = dev;
     u->reg_shift = reg_shift_of(dev->cfg);
     u->gate_out2 = dev->cfg->attach.kind == ATTACH_PORT;
-    u->carrier = initial_carrier(spec->kind);
+    u->carrier_fixed = initial_carrier(spec->kind);
+    u->carrier = u->carrier_fixed;
     u->msr = modem_lines(u);
     if (pty_link != NULL && spec->kind != CHARDEV_PTY)
         log_dev(LOG_WARNING, dev->name, "pty_link = %s is ignored: the backend is not pty",
@@ -593,7 +763,7 @@ static int uart_create(struct device *dev)
         .tx_ready = client_tx_ready,
         .carrier = client_carrier,
     };
-    rc = chardev_open(&u->chr, dev->loop, spec, pty_link, dev->name, &client);
+    rc = chardev_open(&u->chr, dev->loop, spec, pty_link, dev->name, &client, dev->wire);
     if (rc < 0) {
         free(u);
         return rc;
@@ -649,4 +819,7 @@ const struct device_type uart16550_device = {
     .pci = &uart_pci_id,
     .create = uart_create,
     .destroy = uart_destroy,
+    .state_version = 1,
+    .save = uart_save,
+    .restore = uart_restore,
 };

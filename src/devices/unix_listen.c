@@ -2,6 +2,7 @@
 #include "unix_listen.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -75,11 +76,18 @@ int unix_listen(const char *path, int backlog, const char *owner, const char *wh
     return fd;
 }
 
+static bool keep_files;
+
+void unix_listen_keep(void)
+{
+    keep_files = true;
+}
+
 void unix_listen_remove(const char *path, const struct stat *bound)
 {
     struct stat st;
 
-    if (path != NULL && lstat(path, &st) == 0 && st.st_dev == bound->st_dev &&
+    if (path != NULL && !keep_files && lstat(path, &st) == 0 && st.st_dev == bound->st_dev &&
         st.st_ino == bound->st_ino)
         unlink(path);
 }

@@ -26,4 +26,8 @@ int unix_listen(const char *path, int backlog, const char *owner, const char *wh
 /* Remove `path` if it is still the socket file unix_listen() bound. */
 void unix_listen_remove(const char *path, const struct stat *bound);
 
+/* From now on unix_listen_remove() leaves every file where it is: the
+ * next dmd listens there again (chardev_leave()). */
+void unix_listen_keep(void);
+
 #endif

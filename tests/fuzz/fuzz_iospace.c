@@ -722,7 +722,7 @@ static void destroy_devices(void)
 static void check_restart(const struct fuzz_rtc_view *before)
 {
     fake_dmop_reset(0);
-    FUZZ_CHECK(devices_create(&world.devs, &world.cfg, world.loop, &world.xen, world.space) == 0,
+    FUZZ_CHECK(devices_create(&world.devs, &world.cfg, world.loop, &world.xen, world.space, NULL) == 0,
                "the devices cannot be created again from their state files");
     fuzz_state_dir_check(world.state_dir); /* nothing set aside as .bad */
     fuzz_rtc_check_restored(&guest, before);
@@ -808,7 +808,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* Mostly no failure; 1-8 fail creating a device, 9-24 a BAR claim. */
     fake_dmop_reset(fail_map_at <= 24 ? fail_map_at : 0);
     memset(ram.bytes, 0xa5, sizeof(ram.bytes));
-    if (devices_create(&world.devs, &world.cfg, world.loop, &world.xen, world.space) == 0) {
+    if (devices_create(&world.devs, &world.cfg, world.loop, &world.xen, world.space, NULL) == 0) {
         fake_dmop_check_routing(world.space);
         fake_journal_reset();
         while (fuzz_bytes_left(&in) > 0) {

@@ -166,7 +166,7 @@ static struct devices *start(void)
     struct devices *devs;
 
     fake_dmop_reset(0);
-    FUZZ_CHECK(devices_create(&devs, &world.cfg, world.loop, &world.xen, world.space) == 0,
+    FUZZ_CHECK(devices_create(&devs, &world.cfg, world.loop, &world.xen, world.space, NULL) == 0,
                "the devices were not created");
     return devs;
 }

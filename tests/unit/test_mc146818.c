@@ -9,6 +9,7 @@
  * MC146818A / DS12887 datasheets.
  */
 #include <dirent.h>
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -26,8 +27,11 @@
 
 #include "config.h"
 #include "devices/device.h"
+#include "devices/rtc_clock.h"
 #include "fake_clock.h"
+#include "fake_device.h"
 #include "fake_irq.h"
+#include "snapshot.h"
 
 extern const struct device_type mc146818_device;
 
@@ -886,6 +890,466 @@ static void test_timeoffset_is_only_logged(void **state)
     free_rtc(&t);
 }
 
+/* ---- crash snapshots ----------------------------------------------------- */
+
+/* save()'s layout, version 1 (mc146818.c), where the tests damage it. */
+enum { SNAP_INDEX0 = 0, SNAP_INDEX1 = 1, SNAP_REG_A = 2, SNAP_REG_B = 3, SNAP_FLAGS = 4,
+       SNAP_ALARM = 5, SNAP_HELD = 8, SNAP_OFFSET = 16, SNAP_CHECKED = 24, SNAP_ACKED = 32,
+       SNAP_RAM0 = 40, SNAP_RAM1 = 40 + 114, SNAP_SIZE = 40 + 114 + 128 };
+
+static size_t save_rtc(struct rtc_test *t, uint8_t *buf, size_t len)
+{
+    struct snap_out out;
+
+    snap_out_init(&out, buf, len);
+    mc146818_device.save(&t->dev, &out);
+    assert_false(out.overflow);
+    return (size_t)(out.p - buf);
+}
+
+static int restore_rtc(struct rtc_test *t, const uint8_t *buf, size_t len, bool apply)
+{
+    struct snap_in in;
+
+    snap_in_init(&in, buf, len);
+    return mc146818_device.restore(&t->dev, &in, apply);
+}
+
+/* Little-endian `width` bytes at `at`, as snap_put_uint stores them. */
+static void patch(uint8_t *buf, size_t at, unsigned width, uint64_t v)
+{
+    for (unsigned i = 0; i < width; i++)
+        buf[at + i] = (uint8_t)(v >> (8 * i));
+}
+
+/* Host time 2024-02-29 H:M:S UTC, in ns. */
+static int64_t host_ns(int hour, int min, int sec)
+{
+    struct tm tm = { .tm_year = 124, .tm_mon = 1, .tm_mday = 29, .tm_hour = hour,
+                     .tm_min = min, .tm_sec = sec };
+
+    return (int64_t)timegm(&tm) * FAKE_SEC;
+}
+
+/* A device driven through its ports into a state far from reset:
+ * 12-hour BCD, 2031-07-04 9:15:30 PM, alarm at 9:15:35 PM, 2 Hz periodic,
+ * PIE AIE UIE, PF and UF pending with the line up, both RAM banks
+ * written, both indexes left pointing into RAM.  The fake clock stands at
+ * 13:45:08.3 UTC afterwards. */
+static void make_rich(struct rtc_test *t)
+{
+    fake_clock_set_utc(2024, 2, 29, 13, 45, 7, 300 * FAKE_MS);
+    make_rtc(t, true, false);
+    wr(t, REG_B, 0); /* 12 h, BCD */
+    linux_set_time(t, 0x20, 0x31, 0x07, 0x04, 0x80 | 0x09, 0x15, 0x30);
+    wr(t, ALARM_SEC, 0x35);
+    wr(t, ALARM_MIN, 0x15);
+    wr(t, ALARM_HOUR, 0x80 | 0x09);
+    wr(t, REG_A, 0x2f); /* 32.768 kHz, RS 15: 2 Hz */
+    for (unsigned i = 0x0e; i < 0x80; i++)
+        if (i != CENTURY)
+            wr(t, (uint8_t)i, (uint8_t)(i * 7 + 3));
+    for (unsigned i = 0; i < 0x80; i++) {
+        port_out(t, 2, (uint8_t)i);
+        port_out(t, 3, (uint8_t)(0xff - i * 3));
+    }
+    rd(t, REG_C);
+    wr(t, REG_B, B_PIE | B_AIE | B_UIE);
+    fake_clock_advance(FAKE_SEC); /* 13:45:08.3: a tick and an update */
+    rd(t, REG_A);
+    assert_true(line(t));
+    port_out(t, 0, 0x40);
+    port_out(t, 2, 0x11);
+}
+
+/* Everything a guest can read, on both, at the same host time; reads C
+ * last (clearing it on both).  The indexes are compared first, before
+ * rd() moves them. */
+static void expect_same_registers(struct rtc_test *a, struct rtc_test *b)
+{
+    bool extended = a->cfg.size == 4;
+
+    assert_int_equal(line(a), line(b));
+    assert_int_equal(port_in(a, 1), port_in(b, 1));
+    if (extended)
+        assert_int_equal(port_in(a, 3), port_in(b, 3));
+    for (unsigned i = 0; i < 0x80; i++)
+        if (i != REG_C)
+            assert_int_equal(rd(a, (uint8_t)i), rd(b, (uint8_t)i));
+    for (unsigned i = 0; extended && i < 0x80; i++) {
+        port_out(a, 2, (uint8_t)i);
+        port_out(b, 2, (uint8_t)i);
+        assert_int_equal(port_in(a, 3), port_in(b, 3));
+    }
+    assert_int_equal(line(a), line(b));
+    assert_int_equal(rd(a, REG_C), rd(b, REG_C));
+    assert_int_equal(line(a), line(b));
+}
+
+static void test_snapshot_round_trip(void **state)
+{
+    struct rtc_test a, b;
+    uint8_t buf[DEVICE_STATE_MAX], again[DEVICE_STATE_MAX];
+    size_t n;
+
+    (void)state;
+    make_rich(&a);
+    n = save_rtc(&a, buf, sizeof(buf));
+    assert_int_equal(n, SNAP_SIZE);
+
+    make_rtc(&b, true, false);
+    assert_false(line(&b));
+    assert_int_equal(restore_rtc(&b, buf, n, false), 0);
+    assert_int_equal(restore_rtc(&b, buf, n, true), 0);
+    assert_true(line(&b));
+    /* At the same host time nothing was there to catch up: b's own
+     * snapshot is a's, field for field. */
+    assert_int_equal(save_rtc(&b, again, sizeof(again)), n);
+    assert_memory_equal(again, buf, n);
+
+    /* What the guest left, register by register. */
+    assert_int_equal(port_in(&b, 1), (uint8_t)(0x40 * 7 + 3));
+    assert_int_equal(port_in(&b, 3), (uint8_t)(0xff - 0x11 * 3));
+    assert_int_equal(rd(&b, REG_A), 0x2f);
+    assert_int_equal(rd(&b, REG_B), B_PIE | B_AIE | B_UIE);
+    assert_int_equal(rd(&b, ALARM_HOUR), 0x89);
+    expect_time(&b, 0x20, 0x31, 0x07, 0x04, 0x89, 0x15, 0x31);
+    port_out(&b, 0, 0x40);
+    port_out(&b, 2, 0x11);
+    expect_same_registers(&a, &b); /* reads C: IRQF PF UF on both */
+    assert_false(line(&b));
+    assert_int_equal(rd(&b, REG_C), 0); /* cleared by that read, as usual */
+
+    /* It goes on: just before the alarm (also a tick and an update), the
+     * timer raises the line at the right host time, not before.
+     * The clock was set to 21:15:30 at host 13:45:07, so the alarm's
+     * 21:15:35 is host 13:45:12. */
+    fake_clock_set(host_ns(13, 45, 12) - 5 * FAKE_MS);
+    assert_int_equal(rd(&b, REG_C), C_PF | C_UF | C_IRQF);
+    assert_false(line(&b));
+    fake_clock_follow_real();
+    assert_true(wait_line(&b));
+    assert_true(fake_clock_now() >= host_ns(13, 45, 12));
+    assert_int_equal(rd(&b, REG_C), C_IRQF | C_PF | C_AF | C_UF);
+    /* The clock kept the guest's offset. */
+    expect_time(&b, 0x20, 0x31, 0x07, 0x04, 0x89, 0x15, 0x35);
+    free_rtc(&a);
+    free_rtc(&b);
+}
+
+/* A clock held by SET, in binary, halfway through being set: the held
+ * registers come back, and letting go takes them. */
+static void test_snapshot_held_time(void **state)
+{
+    struct rtc_test a, b;
+    uint8_t buf[DEVICE_STATE_MAX];
+    size_t n;
+
+    (void)state;
+    fake_clock_set_utc(2024, 2, 29, 13, 45, 7, 0);
+    make_rtc(&a, false, false);
+    wr(&a, REG_B, B_SET | B_BINARY | B_24H);
+    wr(&a, YEAR, 50);
+    wr(&a, MON, 12);
+    wr(&a, MDAY, 31);
+    wr(&a, HOUR, 23);
+    wr(&a, MIN, 59);
+    wr(&a, SEC, 58);
+    wr(&a, CENTURY, 20); /* held in BCD (0x20) since SET came first */
+    port_out(&a, 0, SEC);
+    n = save_rtc(&a, buf, sizeof(buf));
+
+    make_rtc(&b, false, false);
+    assert_int_equal(restore_rtc(&b, buf, n, false), 0);
+    assert_int_equal(restore_rtc(&b, buf, n, true), 0);
+    assert_int_equal(port_in(&b, 1), 58);
+    expect_same_registers(&a, &b);
+    fake_clock_advance(5 * FAKE_SEC);
+    expect_time(&b, 20, 50, 12, 31, 23, 59, 58); /* still held */
+    wr(&b, REG_B, B_BINARY | B_24H);
+    fake_clock_advance(2 * FAKE_SEC);
+    expect_time(&b, 20, 51, 1, 1, 0, 0, 0);
+    free_rtc(&a);
+    free_rtc(&b);
+}
+
+/* Events while dmd was down are found at once: the line is up after the
+ * restore, as it would be had dmd kept running. */
+static void test_snapshot_catches_up(void **state)
+{
+    struct rtc_test a, b;
+    uint8_t buf[DEVICE_STATE_MAX];
+    size_t n;
+
+    (void)state;
+    fake_clock_set_utc(2024, 2, 29, 13, 45, 7, 300 * FAKE_MS);
+    make_rtc(&a, false, false);
+    wr(&a, REG_A, A_NO_PERIODIC);
+    wr(&a, REG_B, B_UIE | B_24H);
+    rd(&a, REG_C);
+    n = save_rtc(&a, buf, sizeof(buf));
+    assert_false(line(&a));
+
+    fake_clock_advance(2 * FAKE_SEC);
+    make_rtc(&b, false, false);
+    assert_int_equal(restore_rtc(&b, buf, n, true), 0);
+    assert_true(line(&b));
+    assert_int_equal(rd(&b, REG_C), C_IRQF | C_UF);
+    assert_false(line(&b));
+    free_rtc(&a);
+    free_rtc(&b);
+}
+
+/* The fresh device's own snapshot, to see that nothing changed. */
+static void expect_unchanged(struct rtc_test *t, const uint8_t *fresh, size_t fresh_len)
+{
+    uint8_t now[DEVICE_STATE_MAX];
+
+    assert_int_equal(save_rtc(t, now, sizeof(now)), fresh_len);
+    assert_memory_equal(now, fresh, fresh_len);
+    assert_false(line(t));
+    assert_int_equal(fake_irq_rises(t->irq), 0);
+}
+
+/* A check alone changes nothing: registers, line, state file. */
+static void test_snapshot_check_changes_nothing(void **state)
+{
+    struct rtc_test a, b;
+    uint8_t buf[DEVICE_STATE_MAX], fresh[DEVICE_STATE_MAX];
+    size_t n, fresh_len;
+    char path[128];
+
+    (void)state;
+    make_rich(&a);
+    n = save_rtc(&a, buf, sizeof(buf));
+    make_rtc(&b, true, true);
+    fresh_len = save_rtc(&b, fresh, sizeof(fresh));
+    assert_int_equal(restore_rtc(&b, buf, n, false), 0);
+    expect_unchanged(&b, fresh, fresh_len);
+    expect_time(&b, 0x20, 0x24, 0x02, 0x29, 0x13, 0x45, 0x08);
+    assert_int_equal(rd(&b, REG_B), B_24H);
+    assert_int_equal(rd(&b, 0x40), 0);
+    assert_int_equal(rd(&b, REG_C), 0);
+    state_path(&b, path, sizeof(path), "");
+    restart(&b);
+    assert_int_equal(access(path, F_OK), -1); /* nothing to write */
+    free_rtc(&a);
+    free_rtc(&b);
+}
+
+static void expect_rejected(struct rtc_test *t, const uint8_t *buf, size_t len,
+                            const uint8_t *fresh, size_t fresh_len)
+{
+    assert_int_equal(restore_rtc(t, buf, len, false), -EINVAL);
+    assert_int_equal(restore_rtc(t, buf, len, true), -EINVAL);
+    expect_unchanged(t, fresh, fresh_len);
+}
+
+static void test_snapshot_truncated_or_long(void **state)
+{
+    struct rtc_test a, b;
+    uint8_t buf[DEVICE_STATE_MAX], fresh[DEVICE_STATE_MAX];
+    size_t n, fresh_len;
+
+    (void)state;
+    make_rich(&a);
+    n = save_rtc(&a, buf, sizeof(buf));
+    make_rtc(&b, true, false);
+    fresh_len = save_rtc(&b, fresh, sizeof(fresh));
+    for (size_t len = 0; len < n; len++)
+        expect_rejected(&b, buf, len, fresh, fresh_len);
+    buf[n] = 0;
+    expect_rejected(&b, buf, n + 1, fresh, fresh_len);
+    assert_int_equal(restore_rtc(&b, buf, n, false), 0); /* the whole one passes */
+    free_rtc(&a);
+    free_rtc(&b);
+}
+
+struct field_patch {
+    size_t at;
+    unsigned width;
+    uint64_t value;
+};
+
+/* Values no guest can put in the registers and no save() writes. */
+static void test_snapshot_bad_fields(void **state)
+{
+    static const struct field_patch bad[] = {
+        { SNAP_INDEX0, 1, 0x80 },                  /* NMI bit is never kept */
+        { SNAP_INDEX0, 1, 0xff },
+        { SNAP_INDEX1, 1, 0x80 },
+        { SNAP_REG_A, 1, 0x80 | 0x26 },            /* UIP is not stored */
+        { SNAP_REG_B, 1, B_SET | B_UIE },          /* SET clears UIE */
+        { SNAP_FLAGS, 1, C_IRQF },                 /* IRQF is worked out */
+        { SNAP_FLAGS, 1, 0x01 },
+        { SNAP_OFFSET, 8, (uint64_t)(RTC_OFFSET_LIMIT + 1) },
+        { SNAP_OFFSET, 8, (uint64_t)(-RTC_OFFSET_LIMIT - 1) },
+        { SNAP_OFFSET, 8, (uint64_t)INT64_MIN },
+        { SNAP_CHECKED, 8, (uint64_t)INT64_C(-1) },
+        { SNAP_CHECKED, 8, (uint64_t)INT64_MAX },
+        { SNAP_ACKED, 8, (uint64_t)INT64_C(-1) },
+        { SNAP_ACKED, 8, (uint64_t)INT64_MAX },
+    };
+    /* Values a guest can produce: accepted (the check is not blanket). */
+    static const struct field_patch good[] = {
+        { SNAP_INDEX0, 1, 0x7f },
+        { SNAP_INDEX1, 1, 0x7f },
+        { SNAP_REG_A, 1, 0x7f },
+        { SNAP_REG_B, 1, B_SET | B_PIE | B_AIE | 0x0f },
+        { SNAP_FLAGS, 1, C_PF | C_AF | C_UF },
+        { SNAP_ALARM, 1, 0xff },
+        { SNAP_HELD, 1, 0xff },
+        { SNAP_OFFSET, 8, (uint64_t)RTC_OFFSET_LIMIT },
+        { SNAP_OFFSET, 8, (uint64_t)-RTC_OFFSET_LIMIT },
+        { SNAP_CHECKED, 8, 0 },
+        { SNAP_ACKED, 8, 0 },
+        { SNAP_RAM0, 1, 0xff },
+        { SNAP_RAM1 + 127, 1, 0xff },
+    };
+    struct rtc_test a, b, c;
+    uint8_t buf[DEVICE_STATE_MAX], copy[DEVICE_STATE_MAX], fresh[DEVICE_STATE_MAX];
+    size_t n, fresh_len;
+
+    (void)state;
+    make_rich(&a);
+    n = save_rtc(&a, buf, sizeof(buf));
+    make_rtc(&b, true, false);
+    fresh_len = save_rtc(&b, fresh, sizeof(fresh));
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        memcpy(copy, buf, n);
+        patch(copy, bad[i].at, bad[i].width, bad[i].value);
+        print_message("bad field at %zu = %#llx\n", bad[i].at,
+                      (unsigned long long)bad[i].value);
+        expect_rejected(&b, copy, n, fresh, fresh_len);
+    }
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        memcpy(copy, buf, n);
+        patch(copy, good[i].at, good[i].width, good[i].value);
+        assert_int_equal(restore_rtc(&b, copy, n, false), 0);
+    }
+
+    /* Without `extended`, bank 1's index is never written. */
+    make_rtc(&c, false, false);
+    fresh_len = save_rtc(&c, fresh, sizeof(fresh));
+    memcpy(copy, buf, n);
+    patch(copy, SNAP_INDEX1, 1, 0);
+    assert_int_equal(restore_rtc(&c, copy, n, false), 0);
+    patch(copy, SNAP_INDEX1, 1, 1);
+    expect_rejected(&c, copy, n, fresh, fresh_len);
+    free_rtc(&a);
+    free_rtc(&b);
+    free_rtc(&c);
+}
+
+/* Any byte of a snapshot damaged: rejected, or taken without harm (ASan
+ * and UBSan watch the arithmetic that follows). */
+static void test_snapshot_damaged_bytes(void **state)
+{
+    static const uint8_t values[] = { 0x00, 0x01, 0x7f, 0x80, 0xfe, 0xff };
+    struct rtc_test a, b;
+    uint8_t buf[DEVICE_STATE_MAX], copy[DEVICE_STATE_MAX];
+    size_t n;
+
+    (void)state;
+    make_rich(&a);
+    n = save_rtc(&a, buf, sizeof(buf));
+    make_rtc(&b, true, false);
+    for (size_t i = 0; i < n; i++) {
+        for (size_t v = 0; v < sizeof(values); v++) {
+            int rc;
+
+            memcpy(copy, buf, n);
+            copy[i] = values[v];
+            rc = restore_rtc(&b, copy, n, false);
+            assert_true(rc == 0 || rc == -EINVAL);
+            if (rc == 0) {
+                assert_int_equal(restore_rtc(&b, copy, n, true), 0);
+                rd(&b, REG_A);
+                rd(&b, HOUR);
+                rd(&b, REG_C);
+            }
+        }
+    }
+    free_rtc(&a);
+    free_rtc(&b);
+}
+
+/* The timer that raises the line asks for a save; a restored device's
+ * timer runs without the guest touching it first. */
+static void test_timer_calls_device_changed(void **state)
+{
+    struct rtc_test a, b;
+    uint8_t buf[DEVICE_STATE_MAX];
+    size_t n;
+
+    (void)state;
+    fake_clock_set_utc(2024, 2, 29, 13, 45, 7, 990 * FAKE_MS);
+    make_rtc(&a, false, false);
+    wr(&a, REG_A, A_NO_PERIODIC);
+    wr(&a, REG_B, B_UIE | B_24H);
+    rd(&a, REG_C);
+    n = save_rtc(&a, buf, sizeof(buf));
+    make_rtc(&b, false, false);
+    assert_int_equal(restore_rtc(&b, buf, n, true), 0);
+    assert_false(line(&b));
+
+    fake_device_reset();
+    fake_clock_follow_real();
+    assert_true(wait_line(&b));
+    assert_true(fake_clock_now() >= host_ns(13, 45, 8));
+    assert_int_equal(fake_device_changes(), 1);
+    assert_ptr_equal(fake_device_last_changed(), &b.dev);
+    assert_int_equal(rd(&b, SEC), 0x08);
+    assert_int_equal(rd(&b, REG_C), C_IRQF | C_UF);
+    free_rtc(&a);
+    free_rtc(&b);
+}
+
+static void test_snapshot_size(void **state)
+{
+    struct rtc_test a;
+    uint8_t buf[DEVICE_STATE_MAX];
+    struct snap_out out;
+
+    (void)state;
+    make_rich(&a);
+    assert_true(save_rtc(&a, buf, sizeof(buf)) < DEVICE_STATE_MAX);
+    assert_int_equal(mc146818_device.state_version, 1);
+    /* A buffer one byte short says so. */
+    snap_out_init(&out, buf, SNAP_SIZE - 1);
+    mc146818_device.save(&a.dev, &out);
+    assert_true(out.overflow);
+    free_rtc(&a);
+}
+
+/* The restored offset and RAM reach the state file, so a clean restart
+ * afterwards finds the same clock and RAM, not the file's older ones. */
+static void test_snapshot_reaches_state_file(void **state)
+{
+    struct rtc_test a, b;
+    uint8_t buf[DEVICE_STATE_MAX];
+    size_t n;
+
+    (void)state;
+    make_rich(&a);
+    n = save_rtc(&a, buf, sizeof(buf));
+    make_rtc(&b, true, true);
+    assert_int_equal(restore_rtc(&b, buf, n, true), 0);
+    restart(&b);
+    assert_int_equal(rd(&b, REG_B), B_24H); /* registers: from reset */
+    wr(&a, REG_B, B_24H);
+    expect_time(&b, 0x20, 0x31, 0x07, 0x04, 0x21, 0x15, 0x31);
+    for (unsigned i = 0x0e; i < 0x80; i++)
+        assert_int_equal(rd(&b, (uint8_t)i), rd(&a, (uint8_t)i));
+    for (unsigned i = 0; i < 0x80; i++) {
+        port_out(&a, 2, (uint8_t)i);
+        port_out(&b, 2, (uint8_t)i);
+        assert_int_equal(port_in(&b, 3), port_in(&a, 3));
+    }
+    free_rtc(&a);
+    free_rtc(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -914,6 +1378,16 @@ int main(void)
         cmocka_unit_test(test_corrupt_state_file),
         cmocka_unit_test(test_state_dir_unwritable),
         cmocka_unit_test(test_timeoffset_is_only_logged),
+        cmocka_unit_test(test_snapshot_round_trip),
+        cmocka_unit_test(test_snapshot_held_time),
+        cmocka_unit_test(test_snapshot_catches_up),
+        cmocka_unit_test(test_snapshot_check_changes_nothing),
+        cmocka_unit_test(test_snapshot_truncated_or_long),
+        cmocka_unit_test(test_snapshot_bad_fields),
+        cmocka_unit_test(test_snapshot_damaged_bytes),
+        cmocka_unit_test(test_timer_calls_device_changed),
+        cmocka_unit_test(test_snapshot_size),
+        cmocka_unit_test(test_snapshot_reaches_state_file),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -20,6 +20,7 @@
 
 #include "devices/pci.h"
 #include "log.h"
+#include "snapshot.h"
 
 /* ---- interrupt line double ----------------------------------------------- */
 
@@ -32,9 +33,11 @@ struct irq_line {
     uint8_t bus, dev, pin;
     unsigned msi_calls;
     bool msi_enabled;
+    unsigned msi_mask_calls;
     bool msi_masked, msi_pending;
     uint64_t msi_addr;
     uint32_t msi_data;
+    unsigned msi_sent; /* messages src/irq.c would inject */
 };
 
 static struct irq_line line;
@@ -70,13 +73,21 @@ void irq_line_set_msi(struct irq_line *l, bool enabled, uint64_t addr, uint32_t 
 {
     l->msi_calls++;
     l->msi_enabled = enabled;
+    if (!enabled)
+        l->msi_pending = false; /* as src/irq.c */
     l->msi_addr = addr;
     l->msi_data = data;
 }
 
+/* Unmasking sends a held message, as src/irq.c does. */
 void irq_line_msi_mask(struct irq_line *l, bool masked)
 {
+    l->msi_mask_calls++;
     l->msi_masked = masked;
+    if (!masked && l->msi_pending) {
+        l->msi_pending = false;
+        l->msi_sent++;
+    }
 }
 
 bool irq_line_msi_pending(const struct irq_line *l)
@@ -771,6 +782,481 @@ static void test_no_msi_without_msi_irq(void **state)
     assert_int_equal(line.msi_calls, 0);
 }
 
+/* ---- snapshots ------------------------------------------------------------------ */
+
+/* pci_function_save()'s layout: the image, claimed and its base, then the
+ * message last given to the line. */
+enum {
+    OFF_CLAIMED = PCI_CONFIG_SIZE,
+    OFF_BASE = OFF_CLAIMED + 1,
+    OFF_MSI_ENABLED = OFF_BASE + 8,
+    OFF_MSI_ADDR = OFF_MSI_ENABLED + 1,
+    OFF_MSI_DATA = OFF_MSI_ADDR + 8,
+    SNAP_LEN = OFF_MSI_DATA + 4,
+};
+
+struct snap {
+    uint8_t buf[512];
+    size_t len;
+};
+
+static struct snap save_fn(void)
+{
+    struct snap s;
+    struct snap_out out;
+
+    memset(s.buf, 0xa5, sizeof(s.buf));
+    snap_out_init(&out, s.buf, sizeof(s.buf));
+    pci_function_save(fx.fn, &out);
+    assert_false(out.overflow);
+    s.len = (size_t)(out.p - s.buf);
+    assert_int_equal(s.len, SNAP_LEN);
+    return s;
+}
+
+/* On success exactly the function's fields are read: what follows belongs
+ * to the caller's frame. */
+static int restore_fn(const struct snap *s, size_t len, bool apply)
+{
+    struct snap_in in;
+    int rc;
+
+    snap_in_init(&in, s->buf, len);
+    rc = pci_function_restore(fx.fn, &in, apply);
+    if (rc == 0)
+        assert_int_equal(snap_in_left(&in), len - SNAP_LEN);
+    return rc;
+}
+
+static void read_all(uint8_t bytes[PCI_CONFIG_SIZE])
+{
+    for (unsigned reg = 0; reg < PCI_CONFIG_SIZE; reg++)
+        bytes[reg] = (uint8_t)rd(reg, 1);
+}
+
+static void put_u64(struct snap *s, unsigned off, uint64_t v)
+{
+    for (unsigned i = 0; i < 8; i++)
+        s->buf[off + i] = (uint8_t)(v >> (8 * i));
+}
+
+static void assert_line_untouched(void)
+{
+    assert_int_equal(line.mask_calls, 0);
+    assert_int_equal(line.msi_calls, 0);
+    assert_int_equal(line.msi_mask_calls, 0);
+    assert_int_equal(line.msi_sent, 0);
+}
+
+/* A memory BAR decoding at 0xfebf1000, MSI enabled with a 64-bit address,
+ * the vector masked with a message held, Interrupt Disable set (as Linux
+ * does with MSI), an interrupt line value. */
+static struct snap programmed_mem_msi(uint8_t config[PCI_CONFIG_SIZE])
+{
+    make(&mem_id, IRQ_MSI, 0x100);
+    wr(0x10, 4, 0xfebf1000);
+    wr(0x44, 4, 0xfee01000);
+    wr(0x48, 4, 0x1);
+    wr(0x4c, 2, 0x4041);
+    wr(0x42, 2, 0x0001);
+    wr(0x04, 2, 0x0406);
+    wr(0x50, 4, 0x1);
+    wr(0x3c, 1, 0x0b);
+    line.msi_pending = true; /* the line held a message back */
+    assert_int_equal(bars.n, 1);
+    assert_true(line.msi_enabled);
+    if (config != NULL)
+        read_all(config);
+    return save_fn();
+}
+
+static void test_restore_memory_bar_and_msi(void **state)
+{
+    uint8_t before[PCI_CONFIG_SIZE], reset[PCI_CONFIG_SIZE], now[PCI_CONFIG_SIZE];
+    struct snap s = programmed_mem_msi(before), again;
+
+    (void)state;
+    make(&mem_id, IRQ_MSI, 0x100);
+    /* The line's own restore ran first: it holds the mask and the message. */
+    line.msi_masked = true;
+    line.msi_pending = true;
+    read_all(reset);
+
+    assert_int_equal(restore_fn(&s, s.len, false), 0);
+    assert_int_equal(bars.n, 0);
+    assert_int_equal(line.msi_calls, 0);
+    assert_int_equal(line.msi_mask_calls, 0);
+    read_all(now);
+    assert_memory_equal(now, reset, PCI_CONFIG_SIZE);
+
+    assert_int_equal(restore_fn(&s, s.len, true), 0);
+    assert_int_equal(bars.n, 1);
+    assert_bar_call(0, true, false, 0xfebf1000, 0x100);
+    assert_int_equal(line.msi_calls, 1);
+    assert_true(line.msi_enabled);
+    assert_int_equal(line.msi_addr, 0x1fee01000);
+    assert_int_equal(line.msi_data, 0x4041);
+    assert_true(line.msi_masked);
+    assert_true(line.msi_pending); /* still held: nothing sent */
+    assert_int_equal(line.msi_sent, 0);
+    assert_int_equal(line.mask_calls, 0); /* MSI ignores Interrupt Disable */
+    read_all(now);
+    assert_memory_equal(now, before, PCI_CONFIG_SIZE);
+    again = save_fn();
+    assert_memory_equal(again.buf, s.buf, SNAP_LEN);
+
+    /* It goes on as the original would: the BAR moves... */
+    wr(0x10, 4, 0xfebf2000);
+    assert_int_equal(bars.n, 3);
+    assert_bar_call(1, false, false, 0xfebf1000, 0x100);
+    assert_bar_call(2, true, false, 0xfebf2000, 0x100);
+    /* ...and unmasking the vector sends the held message. */
+    wr(0x50, 4, 0x0);
+    assert_int_equal(line.msi_sent, 1);
+    assert_int_equal(rd(0x54, 4), 0);
+}
+
+static void test_restore_io_bar_and_interrupt_disable(void **state)
+{
+    uint8_t before[PCI_CONFIG_SIZE], now[PCI_CONFIG_SIZE];
+    struct snap s;
+
+    (void)state;
+    make(&io_id, IRQ_INTX, 8);
+    wr(0x10, 4, 0xc000);
+    wr(0x04, 2, 0x0401);
+    wr(0x3c, 1, 0x0a);
+    irq_line_set(&line, true);
+    read_all(before);
+    assert_int_equal(before[0x06], 0x08); /* interrupt status */
+    s = save_fn();
+
+    make(&io_id, IRQ_INTX, 8);
+    line.level = true; /* the line's own restore */
+    assert_int_equal(restore_fn(&s, s.len, false), 0);
+    assert_int_equal(bars.n, 0);
+    assert_line_untouched();
+    assert_int_equal(rd(0x04, 2), 0);
+
+    assert_int_equal(restore_fn(&s, s.len, true), 0);
+    assert_int_equal(bars.n, 1);
+    assert_bar_call(0, true, true, 0xc000, 8);
+    assert_int_equal(line.mask_calls, 1);
+    assert_true(line.masked);
+    assert_int_equal(line.msi_calls, 0);
+    read_all(now);
+    assert_memory_equal(now, before, PCI_CONFIG_SIZE);
+
+    wr(0x05, 1, 0x00); /* Interrupt Disable off */
+    assert_int_equal(line.mask_calls, 2);
+    assert_false(line.masked);
+    wr(0x10, 4, 0xc040);
+    assert_int_equal(bars.n, 3);
+    assert_bar_call(1, false, true, 0xc000, 8);
+    assert_bar_call(2, true, true, 0xc040, 8);
+}
+
+static void test_restore_without_irq(void **state)
+{
+    uint8_t before[PCI_CONFIG_SIZE], now[PCI_CONFIG_SIZE];
+    struct snap s;
+
+    (void)state;
+    make(&mem_id, IRQ_NONE, 0x100);
+    wr(0x10, 4, 0xfebf1000);
+    wr(0x04, 2, 0x0002);
+    read_all(before);
+    s = save_fn();
+    make(&mem_id, IRQ_NONE, 0x100);
+    assert_int_equal(restore_fn(&s, s.len + 1, true), 0); /* a trailing byte is the caller's */
+    assert_int_equal(bars.n, 1);
+    assert_bar_call(0, true, false, 0xfebf1000, 0x100);
+    read_all(now);
+    assert_memory_equal(now, before, PCI_CONFIG_SIZE);
+}
+
+/* The line would send a held message if the vector were unmasked: the
+ * restore leaves it held rather than send an interrupt. */
+static void test_restore_never_sends_msi(void **state)
+{
+    struct snap s;
+
+    (void)state;
+    make(&mem_id, IRQ_MSI, 0x100);
+    wr(0x44, 4, 0xfee00000);
+    wr(0x4c, 2, 0x41);
+    wr(0x42, 2, 0x0001);
+    wr(0x04, 2, 0x0004);
+    s = save_fn(); /* vector unmasked */
+
+    make(&mem_id, IRQ_MSI, 0x100);
+    line.msi_masked = true; /* a line that disagrees with the image */
+    line.msi_pending = true;
+    assert_int_equal(restore_fn(&s, s.len, true), 0);
+    assert_int_equal(line.msi_sent, 0);
+    assert_true(line.msi_pending);
+    assert_true(line.msi_enabled);
+
+    make(&mem_id, IRQ_MSI, 0x100); /* nothing held: the mask follows the image */
+    line.msi_masked = true;
+    assert_int_equal(restore_fn(&s, s.len, true), 0);
+    assert_false(line.msi_masked);
+    assert_int_equal(line.msi_sent, 0);
+}
+
+/* A BAR whose claim had failed stays unclaimed until the guest writes. */
+static void test_restore_failed_claim_stays_unclaimed(void **state)
+{
+    struct snap s;
+
+    (void)state;
+    make(&mem_id, IRQ_NONE, 0x100);
+    bars.map_result = -EEXIST;
+    wr(0x10, 4, 0xfebf1000);
+    capture_begin();
+    wr(0x04, 2, 0x0002);
+    capture_end();
+    s = save_fn();
+    assert_int_equal(s.buf[OFF_CLAIMED], 0);
+
+    make(&mem_id, IRQ_NONE, 0x100);
+    assert_int_equal(restore_fn(&s, s.len, true), 0);
+    assert_int_equal(bars.n, 0);
+    assert_int_equal(rd(0x04, 2), 0x0002);
+    wr(0x04, 2, 0x0002);
+    assert_int_equal(bars.n, 1);
+    assert_bar_call(0, true, false, 0xfebf1000, 0x100);
+}
+
+/* A BAR released by the guest leaves no base behind. */
+static void test_restore_released_bar(void **state)
+{
+    struct snap s;
+
+    (void)state;
+    make(&io_id, IRQ_NONE, 8);
+    wr(0x10, 4, 0xc040);
+    wr(0x04, 2, 0x0001);
+    wr(0x04, 2, 0x0000);
+    assert_int_equal(bars.n, 2);
+    s = save_fn();
+    for (unsigned i = 0; i < 8; i++)
+        assert_int_equal(s.buf[OFF_BASE + i], 0);
+
+    make(&io_id, IRQ_NONE, 8);
+    assert_int_equal(restore_fn(&s, s.len, true), 0);
+    assert_int_equal(bars.n, 0);
+    assert_int_equal(rd(0x10, 4), 0xc041);
+    wr(0x04, 2, 0x0001);
+    assert_int_equal(bars.n, 1);
+    assert_bar_call(0, true, true, 0xc040, 8);
+}
+
+static void test_restore_map_failure_logged(void **state)
+{
+    struct snap s = programmed_mem_msi(NULL);
+    int rc;
+
+    (void)state;
+    make(&mem_id, IRQ_MSI, 0x100);
+    bars.map_result = -EEXIST;
+    capture_begin();
+    rc = restore_fn(&s, s.len, true);
+    capture_end();
+    assert_int_equal(rc, 0);
+    assert_int_equal(bars.n, 1);
+    assert_bar_call(0, true, false, 0xfebf1000, 0x100);
+    assert_non_null(strstr(captured, "fakepci"));
+    assert_non_null(strstr(captured, "0xfebf1000"));
+    assert_int_equal(rd(0x10, 4), 0xfebf1000);
+    assert_int_equal(line.msi_calls, 1); /* the rest is restored all the same */
+    wr(0x04, 2, 0x0404); /* decode off: nothing was claimed to release */
+    assert_int_equal(bars.n, 1);
+    bars.map_result = 0;
+    wr(0x04, 2, 0x0406);
+    assert_int_equal(bars.n, 2);
+    assert_bar_call(1, true, false, 0xfebf1000, 0x100);
+}
+
+/* Rejected by the check and by apply alike, with nothing changed. */
+static void assert_rejected(const struct device_pci_id *id, enum irq_kind irq, uint64_t window,
+                            const struct snap *s, size_t len)
+{
+    uint8_t reset[PCI_CONFIG_SIZE], now[PCI_CONFIG_SIZE];
+    struct snap fresh, after;
+
+    make(id, irq, window);
+    read_all(reset);
+    fresh = save_fn();
+    assert_int_equal(restore_fn(s, len, false), -EINVAL);
+    assert_int_equal(restore_fn(s, len, true), -EINVAL);
+    assert_int_equal(bars.n, 0);
+    assert_line_untouched();
+    read_all(now);
+    assert_memory_equal(now, reset, PCI_CONFIG_SIZE);
+    after = save_fn();
+    assert_memory_equal(after.buf, fresh.buf, SNAP_LEN);
+}
+
+static void assert_mem_msi_rejected(const struct snap *s)
+{
+    assert_rejected(&mem_id, IRQ_MSI, 0x100, s, s->len);
+}
+
+static void test_restore_rejects_read_only_bits(void **state)
+{
+    static const struct {
+        unsigned reg;
+        uint8_t flip;
+    } flips[] = {
+        { 0x00, 0x01 }, /* vendor */
+        { 0x03, 0x80 }, /* device */
+        { 0x04, 0x08 }, /* command: special cycles */
+        { 0x06, 0x08 }, /* status: interrupt status lives in the line */
+        { 0x06, 0x10 }, /* status: capabilities list */
+        { 0x08, 0x01 }, /* revision */
+        { 0x0b, 0x01 }, /* class */
+        { 0x0e, 0x80 }, /* header type */
+        { 0x10, 0x08 }, /* BAR0: prefetchable */
+        { 0x10, 0x80 }, /* BAR0: inside the 4 KiB window */
+        { 0x14, 0x01 }, /* BAR1: absent */
+        { 0x2f, 0x01 }, /* subsystem */
+        { 0x34, 0x04 }, /* capabilities pointer */
+        { 0x3d, 0x01 }, /* interrupt pin: none with MSI */
+        { 0x40, 0x01 }, /* MSI capability id */
+        { 0x42, 0x80 }, /* MSI control: 64-bit */
+        { 0x43, 0x01 }, /* MSI control: per-vector masking */
+        { 0x44, 0x01 }, /* MSI address: dword aligned */
+        { 0x4e, 0x01 }, /* MSI: reserved above the data */
+        { 0x50, 0x02 }, /* mask bits: one vector */
+        { 0x54, 0x01 }, /* pending bits live in the line */
+        { 0xff, 0x01 }, /* unimplemented */
+    };
+    const struct snap good = programmed_mem_msi(NULL);
+
+    (void)state;
+    for (unsigned i = 0; i < sizeof(flips) / sizeof(flips[0]); i++) {
+        struct snap s = good;
+
+        s.buf[flips[i].reg] ^= flips[i].flip;
+        assert_mem_msi_rejected(&s);
+    }
+    /* Writable bits may differ: the good one is taken. */
+    make(&mem_id, IRQ_MSI, 0x100);
+    assert_int_equal(restore_fn(&good, good.len, false), 0);
+}
+
+static void test_restore_rejects_other_config(void **state)
+{
+    struct snap s;
+
+    (void)state;
+    make(&io_id, IRQ_INTX, 8);
+    s = save_fn();
+    assert_rejected(&mem_id, IRQ_INTX, 0x100, &s, s.len); /* I/O BAR, memory BAR */
+    assert_rejected(&io_id, IRQ_NONE, 8, &s, s.len);      /* INTA pin, none */
+    assert_rejected(&io_id, IRQ_MSI, 8, &s, s.len);       /* no MSI capability */
+    make(&io_id, IRQ_INTX, 8);
+    wr(0x10, 4, 0xc028); /* 8-port aligned: not for a 64-port BAR */
+    s = save_fn();
+    assert_rejected(&io_id, IRQ_INTX, 0x40, &s, s.len);
+}
+
+static void test_restore_rejects_claims_the_image_denies(void **state)
+{
+    const struct snap good = programmed_mem_msi(NULL);
+    struct snap s;
+
+    (void)state;
+    s = good; /* another base than the BAR's */
+    put_u64(&s, OFF_BASE, 0xfebf2000);
+    assert_mem_msi_rejected(&s);
+    s = good; /* memory decode off */
+    s.buf[0x04] &= (uint8_t)~0x02;
+    assert_mem_msi_rejected(&s);
+    s = good; /* only I/O decode, for a memory BAR */
+    s.buf[0x04] = (uint8_t)((s.buf[0x04] & ~0x02) | 0x01);
+    assert_mem_msi_rejected(&s);
+    s = good; /* BAR unassigned */
+    memset(&s.buf[0x10], 0, 4);
+    put_u64(&s, OFF_BASE, 0);
+    assert_mem_msi_rejected(&s);
+    s = good; /* what sizing leaves in the BAR */
+    memset(&s.buf[0x10], 0, 4);
+    s.buf[0x11] = 0xf0;
+    s.buf[0x12] = s.buf[0x13] = 0xff;
+    put_u64(&s, OFF_BASE, 0xfffff000);
+    assert_mem_msi_rejected(&s);
+    s = good; /* not claimed, yet a base */
+    s.buf[OFF_CLAIMED] = 0;
+    assert_mem_msi_rejected(&s);
+    s.buf[OFF_CLAIMED] = 2; /* not a bool */
+    assert_mem_msi_rejected(&s);
+
+    /* An I/O BAR beyond the port space was never claimed. */
+    make(&io_id, IRQ_INTX, 8);
+    wr(0x04, 2, 0x0001);
+    wr(0x10, 4, 0x10000);
+    s = save_fn();
+    s.buf[OFF_CLAIMED] = 1;
+    put_u64(&s, OFF_BASE, 0x10000);
+    assert_rejected(&io_id, IRQ_INTX, 8, &s, s.len);
+}
+
+static void test_restore_rejects_other_msi_message(void **state)
+{
+    const struct snap good = programmed_mem_msi(NULL);
+    struct snap s;
+
+    (void)state;
+    s = good;
+    s.buf[OFF_MSI_DATA] ^= 0x01;
+    assert_mem_msi_rejected(&s);
+    s = good;
+    s.buf[OFF_MSI_DATA + 2] = 0x01; /* the message data is 16 bits */
+    assert_mem_msi_rejected(&s);
+    s = good;
+    s.buf[OFF_MSI_ADDR + 4] = 0x00;
+    assert_mem_msi_rejected(&s);
+    s = good;
+    s.buf[OFF_MSI_ENABLED] = 0;
+    assert_mem_msi_rejected(&s);
+    s.buf[OFF_MSI_ENABLED] = 2; /* not a bool */
+    assert_mem_msi_rejected(&s);
+    s = good; /* bus master off: the line would have been told "disabled" */
+    s.buf[0x04] &= (uint8_t)~0x04;
+    assert_mem_msi_rejected(&s);
+    s = good; /* the image's address, not the one the line was given */
+    s.buf[0x45] ^= 0x10;
+    assert_mem_msi_rejected(&s);
+
+    /* A function without MSI never gave the line a message. */
+    make(&mem_id, IRQ_NONE, 0x100);
+    s = save_fn();
+    s.buf[OFF_MSI_DATA] = 0x41;
+    assert_rejected(&mem_id, IRQ_NONE, 0x100, &s, s.len);
+}
+
+static void test_restore_rejects_truncated(void **state)
+{
+    const struct snap good = programmed_mem_msi(NULL);
+    struct snap reset;
+
+    (void)state;
+    for (size_t len = 0; len < good.len; len++)
+        assert_rejected(&mem_id, IRQ_MSI, 0x100, &good, len);
+    /* At reset every field after the image is 0: what a short read gives. */
+    make(&mem_id, IRQ_NONE, 0x100);
+    reset = save_fn();
+    for (size_t len = 0; len < reset.len; len++)
+        assert_rejected(&mem_id, IRQ_NONE, 0x100, &reset, len);
+    reset.buf[OFF_CLAIMED] = 2;
+    assert_rejected(&mem_id, IRQ_NONE, 0x100, &reset, reset.len);
+    reset.buf[OFF_CLAIMED] = 0;
+    reset.buf[OFF_MSI_ENABLED] = 0x80;
+    assert_rejected(&mem_id, IRQ_NONE, 0x100, &reset, reset.len);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -802,6 +1288,18 @@ int main(void)
         cmocka_unit_test_teardown(test_no_msi_without_msi_irq, teardown),
         cmocka_unit_test_teardown(test_msi_mask_and_pending, teardown),
         cmocka_unit_test_teardown(test_identity_overrides, teardown),
+        cmocka_unit_test_teardown(test_restore_memory_bar_and_msi, teardown),
+        cmocka_unit_test_teardown(test_restore_io_bar_and_interrupt_disable, teardown),
+        cmocka_unit_test_teardown(test_restore_without_irq, teardown),
+        cmocka_unit_test_teardown(test_restore_never_sends_msi, teardown),
+        cmocka_unit_test_teardown(test_restore_failed_claim_stays_unclaimed, teardown),
+        cmocka_unit_test_teardown(test_restore_released_bar, teardown),
+        cmocka_unit_test_teardown(test_restore_map_failure_logged, teardown),
+        cmocka_unit_test_teardown(test_restore_rejects_read_only_bits, teardown),
+        cmocka_unit_test_teardown(test_restore_rejects_other_config, teardown),
+        cmocka_unit_test_teardown(test_restore_rejects_claims_the_image_denies, teardown),
+        cmocka_unit_test_teardown(test_restore_rejects_other_msi_message, teardown),
+        cmocka_unit_test_teardown(test_restore_rejects_truncated, teardown),
         /* Last: it uses up the rate limiter's burst. */
         cmocka_unit_test_teardown(test_map_failure_log_is_bounded, teardown),
     };

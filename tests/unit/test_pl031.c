@@ -7,6 +7,7 @@
  * Sequences follow Linux: the AMBA bus's amba_read_periphid, then
  * drivers/rtc/rtc-pl031.c (probe, read/set time, set alarm, interrupt).
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,8 +24,11 @@
 
 #include "config.h"
 #include "devices/device.h"
+#include "devices/rtc_clock.h"
 #include "fake_clock.h"
+#include "fake_device.h"
 #include "fake_irq.h"
+#include "snapshot.h"
 
 extern const struct device_type pl031_device;
 
@@ -335,6 +339,347 @@ static void test_offset_survives_restart(void **state)
     free_pl031(&t);
 }
 
+/* ---- crash snapshots ----------------------------------------------------- */
+
+/* save()'s layout, version 1 (pl031.c), where the tests damage it. */
+enum { SNAP_OFFSET = 0, SNAP_MR = 8, SNAP_LR = 12, SNAP_IMSC = 16, SNAP_RIS = 17,
+       SNAP_CHECKED = 18, SNAP_SIZE = 26 };
+
+#define HOST_SEC INT64_C(1700000000)
+
+static size_t save_pl031(struct pl031_test *t, uint8_t *buf, size_t len)
+{
+    struct snap_out out;
+
+    snap_out_init(&out, buf, len);
+    pl031_device.save(&t->dev, &out);
+    assert_false(out.overflow);
+    return (size_t)(out.p - buf);
+}
+
+static int restore_pl031(struct pl031_test *t, const uint8_t *buf, size_t len, bool apply)
+{
+    struct snap_in in;
+
+    snap_in_init(&in, buf, len);
+    return pl031_device.restore(&t->dev, &in, apply);
+}
+
+static void patch(uint8_t *buf, size_t at, unsigned width, uint64_t v)
+{
+    for (unsigned i = 0; i < width; i++)
+        buf[at + i] = (uint8_t)(v >> (8 * i));
+}
+
+static bool wait_line(struct pl031_test *t)
+{
+    for (int i = 0; i < 200 && !line(t); i++)
+        ev_run(t->loop, EVRUN_ONCE);
+    return line(t);
+}
+
+/* Driven far from reset: DR loaded with 0x60000000 (at host second
+ * HOST_SEC), a match at 0x60000002 pending with the line up, MR then moved
+ * on to 0x60000010, the interrupt unmasked.  The clock stands at host
+ * HOST_SEC + 2.5 afterwards. */
+static void make_rich(struct pl031_test *t)
+{
+    fake_clock_set(HOST_SEC * FAKE_SEC + 500 * FAKE_MS);
+    make_pl031(t, false);
+    writel(t, LR, 0x60000000);
+    writel(t, MR, 0x60000002);
+    writel(t, ICR, 1);
+    writel(t, IMSC, 1);
+    fake_clock_advance(2 * FAKE_SEC);
+    assert_int_equal(readl(t, RIS), 1);
+    assert_true(line(t));
+    writel(t, MR, 0x60000010);
+}
+
+static void expect_same_registers(struct pl031_test *a, struct pl031_test *b)
+{
+    assert_int_equal(line(a), line(b));
+    for (uint64_t off = 0; off < 0x1000; off += 4)
+        assert_int_equal(readl(a, off), readl(b, off));
+    assert_int_equal(line(a), line(b));
+}
+
+static void test_snapshot_round_trip(void **state)
+{
+    struct pl031_test a, b;
+    uint8_t buf[DEVICE_STATE_MAX], again[DEVICE_STATE_MAX];
+    size_t n;
+
+    (void)state;
+    make_rich(&a);
+    n = save_pl031(&a, buf, sizeof(buf));
+    assert_int_equal(n, SNAP_SIZE);
+
+    make_pl031(&b, false);
+    assert_int_equal(restore_pl031(&b, buf, n, false), 0);
+    assert_int_equal(restore_pl031(&b, buf, n, true), 0);
+    assert_true(line(&b));
+    /* At the same host time nothing was there to catch up: b's own
+     * snapshot is a's, field for field. */
+    assert_int_equal(save_pl031(&b, again, sizeof(again)), n);
+    assert_memory_equal(again, buf, n);
+    assert_int_equal(readl(&b, DR), 0x60000002);
+    assert_int_equal(readl(&b, MR), 0x60000010);
+    assert_int_equal(readl(&b, LR), 0x60000000);
+    assert_int_equal(readl(&b, IMSC), 1);
+    assert_int_equal(readl(&b, RIS), 1);
+    assert_int_equal(readl(&b, MIS), 1);
+    expect_same_registers(&a, &b);
+
+    /* pl031_interrupt clears it as usual. */
+    writel(&b, ICR, 1);
+    assert_false(line(&b));
+    assert_int_equal(readl(&b, RIS), 0);
+
+    /* The next match comes when DR reaches the new MR, from the timer,
+     * not before: DR is 0x60000010 at host HOST_SEC + 16. */
+    fake_clock_set((HOST_SEC + 16) * FAKE_SEC - 5 * FAKE_MS);
+    assert_int_equal(readl(&b, RIS), 0);
+    fake_clock_follow_real();
+    assert_true(wait_line(&b));
+    assert_true(fake_clock_now() >= (HOST_SEC + 16) * FAKE_SEC);
+    assert_int_equal(readl(&b, MIS), 1);
+    assert_int_equal(readl(&b, DR), 0x60000010); /* the offset held */
+    free_pl031(&a);
+    free_pl031(&b);
+}
+
+/* A match while dmd was down is found at once. */
+static void test_snapshot_catches_up(void **state)
+{
+    struct pl031_test a, b;
+    uint8_t buf[DEVICE_STATE_MAX];
+    size_t n;
+
+    (void)state;
+    fake_clock_set(HOST_SEC * FAKE_SEC + 500 * FAKE_MS);
+    make_pl031(&a, false);
+    writel(&a, MR, (uint32_t)HOST_SEC + 1);
+    writel(&a, IMSC, 1);
+    n = save_pl031(&a, buf, sizeof(buf));
+    fake_clock_advance(2 * FAKE_SEC);
+    make_pl031(&b, false);
+    assert_int_equal(restore_pl031(&b, buf, n, true), 0);
+    assert_true(line(&b));
+    assert_int_equal(readl(&b, RIS), 1);
+    free_pl031(&a);
+    free_pl031(&b);
+}
+
+static void expect_unchanged(struct pl031_test *t, const uint8_t *fresh, size_t fresh_len)
+{
+    uint8_t now[DEVICE_STATE_MAX];
+
+    assert_int_equal(save_pl031(t, now, sizeof(now)), fresh_len);
+    assert_memory_equal(now, fresh, fresh_len);
+    assert_false(line(t));
+    assert_int_equal(fake_irq_rises(t->irq), 0);
+}
+
+static void test_snapshot_check_changes_nothing(void **state)
+{
+    struct pl031_test a, b;
+    uint8_t buf[DEVICE_STATE_MAX], fresh[DEVICE_STATE_MAX];
+    size_t n, fresh_len;
+    char path[128];
+
+    (void)state;
+    make_rich(&a);
+    n = save_pl031(&a, buf, sizeof(buf));
+    make_pl031(&b, true);
+    fresh_len = save_pl031(&b, fresh, sizeof(fresh));
+    assert_int_equal(restore_pl031(&b, buf, n, false), 0);
+    expect_unchanged(&b, fresh, fresh_len);
+    assert_int_equal(readl(&b, DR), (uint32_t)HOST_SEC + 2);
+    assert_int_equal(readl(&b, MR), 0);
+    assert_int_equal(readl(&b, IMSC), 0);
+    assert_int_equal(readl(&b, RIS), 0);
+    state_path(&b, path, sizeof(path), "");
+    restart(&b);
+    assert_int_equal(access(path, F_OK), -1); /* nothing to write */
+    free_pl031(&a);
+    free_pl031(&b);
+}
+
+static void expect_rejected(struct pl031_test *t, const uint8_t *buf, size_t len,
+                            const uint8_t *fresh, size_t fresh_len)
+{
+    assert_int_equal(restore_pl031(t, buf, len, false), -EINVAL);
+    assert_int_equal(restore_pl031(t, buf, len, true), -EINVAL);
+    expect_unchanged(t, fresh, fresh_len);
+}
+
+static void test_snapshot_truncated_or_long(void **state)
+{
+    struct pl031_test a, b;
+    uint8_t buf[DEVICE_STATE_MAX], fresh[DEVICE_STATE_MAX];
+    size_t n, fresh_len;
+
+    (void)state;
+    make_rich(&a);
+    n = save_pl031(&a, buf, sizeof(buf));
+    make_pl031(&b, false);
+    fresh_len = save_pl031(&b, fresh, sizeof(fresh));
+    for (size_t len = 0; len < n; len++)
+        expect_rejected(&b, buf, len, fresh, fresh_len);
+    buf[n] = 0;
+    expect_rejected(&b, buf, n + 1, fresh, fresh_len);
+    assert_int_equal(restore_pl031(&b, buf, n, false), 0);
+    free_pl031(&a);
+    free_pl031(&b);
+}
+
+struct field_patch {
+    size_t at;
+    unsigned width;
+    uint64_t value;
+};
+
+static void test_snapshot_bad_fields(void **state)
+{
+    static const struct field_patch bad[] = {
+        { SNAP_OFFSET, 8, (uint64_t)(RTC_OFFSET_LIMIT + 1) },
+        { SNAP_OFFSET, 8, (uint64_t)(-RTC_OFFSET_LIMIT - 1) },
+        { SNAP_OFFSET, 8, (uint64_t)INT64_MAX },
+        { SNAP_IMSC, 1, 2 },    /* a bool */
+        { SNAP_IMSC, 1, 0xff },
+        { SNAP_RIS, 1, 2 },
+        { SNAP_CHECKED, 8, (uint64_t)INT64_C(-1) },
+        { SNAP_CHECKED, 8, (uint64_t)INT64_MAX },
+    };
+    static const struct field_patch good[] = {
+        { SNAP_OFFSET, 8, (uint64_t)RTC_OFFSET_LIMIT },
+        { SNAP_OFFSET, 8, (uint64_t)-RTC_OFFSET_LIMIT },
+        { SNAP_MR, 4, UINT32_MAX },
+        { SNAP_LR, 4, 0 },
+        { SNAP_IMSC, 1, 0 },
+        { SNAP_RIS, 1, 0 },
+        { SNAP_CHECKED, 8, 0 },
+    };
+    struct pl031_test a, b;
+    uint8_t buf[DEVICE_STATE_MAX], copy[DEVICE_STATE_MAX], fresh[DEVICE_STATE_MAX];
+    size_t n, fresh_len;
+
+    (void)state;
+    make_rich(&a);
+    n = save_pl031(&a, buf, sizeof(buf));
+    make_pl031(&b, false);
+    fresh_len = save_pl031(&b, fresh, sizeof(fresh));
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        memcpy(copy, buf, n);
+        patch(copy, bad[i].at, bad[i].width, bad[i].value);
+        print_message("bad field at %zu = %#llx\n", bad[i].at,
+                      (unsigned long long)bad[i].value);
+        expect_rejected(&b, copy, n, fresh, fresh_len);
+    }
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        memcpy(copy, buf, n);
+        patch(copy, good[i].at, good[i].width, good[i].value);
+        assert_int_equal(restore_pl031(&b, copy, n, false), 0);
+    }
+    free_pl031(&a);
+    free_pl031(&b);
+}
+
+static void test_snapshot_damaged_bytes(void **state)
+{
+    static const uint8_t values[] = { 0x00, 0x01, 0x7f, 0x80, 0xfe, 0xff };
+    struct pl031_test a, b;
+    uint8_t buf[DEVICE_STATE_MAX], copy[DEVICE_STATE_MAX];
+    size_t n;
+
+    (void)state;
+    make_rich(&a);
+    n = save_pl031(&a, buf, sizeof(buf));
+    make_pl031(&b, false);
+    for (size_t i = 0; i < n; i++) {
+        for (size_t v = 0; v < sizeof(values); v++) {
+            int rc;
+
+            memcpy(copy, buf, n);
+            copy[i] = values[v];
+            rc = restore_pl031(&b, copy, n, false);
+            assert_true(rc == 0 || rc == -EINVAL);
+            if (rc == 0) {
+                assert_int_equal(restore_pl031(&b, copy, n, true), 0);
+                readl(&b, DR);
+                readl(&b, MIS);
+            }
+        }
+    }
+    free_pl031(&a);
+    free_pl031(&b);
+}
+
+/* The timer's match asks for a save; a restored device's timer runs
+ * without the guest touching it first. */
+static void test_timer_calls_device_changed(void **state)
+{
+    struct pl031_test a, b;
+    uint8_t buf[DEVICE_STATE_MAX];
+    size_t n;
+
+    (void)state;
+    fake_clock_set(HOST_SEC * FAKE_SEC + FAKE_SEC - 5 * FAKE_MS);
+    make_pl031(&a, false);
+    writel(&a, MR, (uint32_t)HOST_SEC + 1);
+    writel(&a, IMSC, 1);
+    n = save_pl031(&a, buf, sizeof(buf));
+    make_pl031(&b, false);
+    assert_int_equal(restore_pl031(&b, buf, n, true), 0);
+    assert_false(line(&b));
+
+    fake_device_reset();
+    fake_clock_follow_real();
+    assert_true(wait_line(&b));
+    assert_true(fake_clock_now() >= (HOST_SEC + 1) * FAKE_SEC);
+    assert_int_equal(fake_device_changes(), 1);
+    assert_ptr_equal(fake_device_last_changed(), &b.dev);
+    assert_int_equal(readl(&b, MIS), 1);
+    free_pl031(&a);
+    free_pl031(&b);
+}
+
+static void test_snapshot_size(void **state)
+{
+    struct pl031_test a;
+    uint8_t buf[DEVICE_STATE_MAX];
+    struct snap_out out;
+
+    (void)state;
+    make_rich(&a);
+    assert_true(save_pl031(&a, buf, sizeof(buf)) < DEVICE_STATE_MAX);
+    assert_int_equal(pl031_device.state_version, 1);
+    snap_out_init(&out, buf, SNAP_SIZE - 1);
+    pl031_device.save(&a.dev, &out);
+    assert_true(out.overflow);
+    free_pl031(&a);
+}
+
+/* The restored offset reaches the state file, so a clean restart
+ * afterwards keeps the guest's DR. */
+static void test_snapshot_reaches_state_file(void **state)
+{
+    struct pl031_test a, b;
+    uint8_t buf[DEVICE_STATE_MAX];
+    size_t n;
+
+    (void)state;
+    make_rich(&a);
+    n = save_pl031(&a, buf, sizeof(buf));
+    make_pl031(&b, true);
+    assert_int_equal(restore_pl031(&b, buf, n, true), 0);
+    restart(&b);
+    assert_int_equal(readl(&b, DR), 0x60000002);
+    free_pl031(&a);
+    free_pl031(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -346,6 +691,15 @@ int main(void)
         cmocka_unit_test(test_match_timer),
         cmocka_unit_test(test_narrow_and_unknown_accesses),
         cmocka_unit_test(test_offset_survives_restart),
+        cmocka_unit_test(test_snapshot_round_trip),
+        cmocka_unit_test(test_snapshot_catches_up),
+        cmocka_unit_test(test_snapshot_check_changes_nothing),
+        cmocka_unit_test(test_snapshot_truncated_or_long),
+        cmocka_unit_test(test_snapshot_bad_fields),
+        cmocka_unit_test(test_snapshot_damaged_bytes),
+        cmocka_unit_test(test_timer_calls_device_changed),
+        cmocka_unit_test(test_snapshot_size),
+        cmocka_unit_test(test_snapshot_reaches_state_file),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

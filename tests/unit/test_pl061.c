@@ -31,8 +31,10 @@
 #include "devices/chardev.h"
 #include "devices/device.h"
 #include "devices/gpio_socket.h"
+#include "fake_device.h"
 #include "fake_irq.h"
 #include "log.h"
+#include "snapshot.h"
 
 extern const struct device_type pl061_device;
 
@@ -769,6 +771,315 @@ static void test_socket_path(void **state)
     teardown(&t);
 }
 
+/* ---- crash snapshots ----------------------------------------------------- */
+
+/* save()'s layout, version 1 (pl061.c), where the tests damage it. */
+enum { SNAP_DIR = 0, SNAP_OUT, SNAP_IN, SNAP_IS, SNAP_IBE, SNAP_IEV, SNAP_IE, SNAP_AFSEL,
+       SNAP_EDGES, SNAP_SIZE };
+
+static size_t save_gpio(struct gpio_test *t, uint8_t *buf, size_t len)
+{
+    struct snap_out out;
+
+    snap_out_init(&out, buf, len);
+    pl061_device.save(&t->dev, &out);
+    assert_false(out.overflow);
+    return (size_t)(out.p - buf);
+}
+
+static int restore_gpio(struct gpio_test *t, const uint8_t *buf, size_t len, bool apply)
+{
+    struct snap_in in;
+
+    snap_in_init(&in, buf, len);
+    return pl061_device.restore(&t->dev, &in, apply);
+}
+
+/*
+ * Far from reset, through the guest's registers and a host client: lines
+ * 0-3 outputs driving 0x05 from a latch of 0xa5 (bits 5 and 7 kept for
+ * when they are outputs), host levels 0x40 on the inputs, line 0 rising
+ * edge, line 4 both edges, line 5 falling, line 6 high level, line 7
+ * falling, IE on 0, 4 and 7, AFSEL 0x22; latched edges on lines 4 (enabled:
+ * the line is up) and 5 (masked), line 6's level showing in RIS only.
+ */
+static void make_rich(struct gpio_test *t)
+{
+    struct client *c;
+
+    make_gpio(t, 8, 0x30, "socket");
+    c = connect_client(t, 0);
+    wb(t, DIR, 0xff);
+    wb(t, DATA_AT(0xff), 0xa5);
+    wb(t, DIR, 0x0f);
+    host_set(t, c, 6, 1);
+    host_set(t, c, 5, 0);
+    wb(t, IS, 0x40);
+    wb(t, IEV, 0x41);
+    wb(t, IBE, 0x10);
+    wb(t, IE, 0x91);
+    wb(t, AFSEL, 0x22);
+    wb(t, IC, 0xff);
+    assert_false(line(t));
+    host_set(t, c, 4, 0);
+    host_set(t, c, 5, 1);
+    host_set(t, c, 5, 0);
+    assert_int_equal(rb(t, DATA_AT(0xff)), 0x45);
+    assert_int_equal(rb(t, RIS), 0x70);
+    assert_int_equal(rb(t, MIS), 0x10);
+    assert_true(line(t));
+}
+
+/* Every word of the window, wide and narrow (reads change nothing). */
+static void expect_same_registers(struct gpio_test *a, struct gpio_test *b)
+{
+    assert_int_equal(line(a), line(b));
+    for (uint64_t off = 0; off < 0x1000; off += 4) {
+        assert_int_equal(rd(a, off, 4), rd(b, off, 4));
+        assert_int_equal(rb(a, off), rb(b, off));
+    }
+    assert_int_equal(line(a), line(b));
+}
+
+static void test_snapshot_round_trip(void **state)
+{
+    struct gpio_test a, b;
+    uint8_t buf[DEVICE_STATE_MAX], again[DEVICE_STATE_MAX];
+    struct client *c;
+    size_t n;
+
+    (void)state;
+    make_rich(&a);
+    n = save_gpio(&a, buf, sizeof(buf));
+    assert_int_equal(n, SNAP_SIZE);
+    assert_int_equal(buf[SNAP_OUT], 0xa5);
+    assert_int_equal(buf[SNAP_IN], 0x40);
+    assert_int_equal(buf[SNAP_EDGES], 0x30);
+
+    make_gpio(&b, 8, 0x30, "socket"); /* a socket of its own: a's is alive */
+    assert_int_equal(restore_gpio(&b, buf, n, false), 0);
+    assert_false(line(&b));
+    assert_int_equal(restore_gpio(&b, buf, n, true), 0);
+    assert_true(line(&b));
+    assert_int_equal(fake_irq_rises(b.irq), 1);
+    /* No edge from create()'s levels to the restored ones. */
+    assert_int_equal(save_gpio(&b, again, sizeof(again)), n);
+    assert_memory_equal(again, buf, n);
+    expect_same_registers(&a, &b);
+    assert_int_equal(rb(&b, DIR), 0x0f);
+    assert_int_equal(rb(&b, DATA_AT(0xff)), 0x45);
+    assert_int_equal(rb(&b, AFSEL), 0x22);
+
+    /* The host sees the restored lines, and a watcher hears of no change
+     * where none happened. */
+    c = connect_client(&b, 0);
+    ask(&b, c, "get\n", "0 1 out,1 0 out,2 1 out,3 0 out,4 0 in,5 0 in,6 1 in,7 0 in");
+    ask(&b, c, "watch\n", "ok");
+    wb(&b, AFSEL, 0x22);
+    expect_nothing(&b, c);
+
+    /* gpio-pl061's handler clears the edge; the masked one and the level
+     * stay in RIS. */
+    wb(&b, IC, 0x10);
+    assert_false(line(&b));
+    assert_int_equal(rb(&b, RIS), 0x60);
+    /* A new host edge interrupts as configured: line 7 falling. */
+    host_set(&b, c, 7, 1);
+    expect_line(&b, c, "change 7 1 in");
+    assert_false(line(&b));
+    host_set(&b, c, 7, 0);
+    expect_line(&b, c, "change 7 0 in");
+    assert_true(line(&b));
+    assert_int_equal(rb(&b, MIS), 0x80);
+    /* The output latch went on: line 5 as an output drives its old 1. */
+    wb(&b, DIR, 0x2f);
+    expect_line(&b, c, "change 5 1 out");
+    expect_nothing(&b, c);
+    assert_int_equal(rb(&b, DATA_AT(0x20)), 0x20);
+    free_gpio(&a);
+    free_gpio(&b);
+}
+
+static void expect_unchanged(struct gpio_test *t, const uint8_t *fresh, size_t fresh_len)
+{
+    uint8_t now[DEVICE_STATE_MAX];
+
+    assert_int_equal(save_gpio(t, now, sizeof(now)), fresh_len);
+    assert_memory_equal(now, fresh, fresh_len);
+    assert_false(line(t));
+    assert_int_equal(fake_irq_rises(t->irq), 0);
+}
+
+static void test_snapshot_check_changes_nothing(void **state)
+{
+    struct gpio_test a, b;
+    uint8_t buf[DEVICE_STATE_MAX], fresh[DEVICE_STATE_MAX];
+    size_t n, fresh_len;
+
+    (void)state;
+    make_rich(&a);
+    n = save_gpio(&a, buf, sizeof(buf));
+    make_gpio(&b, 8, 0x30, "null");
+    fresh_len = save_gpio(&b, fresh, sizeof(fresh));
+    assert_int_equal(restore_gpio(&b, buf, n, false), 0);
+    expect_unchanged(&b, fresh, fresh_len);
+    assert_int_equal(rb(&b, DATA_AT(0xff)), 0x30);
+    assert_int_equal(rb(&b, DIR), 0);
+    assert_int_equal(rb(&b, RIS), 0);
+    free_gpio(&a);
+    free_gpio(&b);
+}
+
+static void expect_rejected(struct gpio_test *t, const uint8_t *buf, size_t len,
+                            const uint8_t *fresh, size_t fresh_len)
+{
+    assert_int_equal(restore_gpio(t, buf, len, false), -EINVAL);
+    assert_int_equal(restore_gpio(t, buf, len, true), -EINVAL);
+    expect_unchanged(t, fresh, fresh_len);
+}
+
+static void test_snapshot_truncated_or_long(void **state)
+{
+    struct gpio_test a, b;
+    uint8_t buf[DEVICE_STATE_MAX], fresh[DEVICE_STATE_MAX];
+    size_t n, fresh_len;
+
+    (void)state;
+    make_rich(&a);
+    n = save_gpio(&a, buf, sizeof(buf));
+    make_gpio(&b, 8, 0, "null");
+    fresh_len = save_gpio(&b, fresh, sizeof(fresh));
+    for (size_t len = 0; len < n; len++)
+        expect_rejected(&b, buf, len, fresh, fresh_len);
+    buf[n] = 0;
+    expect_rejected(&b, buf, n + 1, fresh, fresh_len);
+    assert_int_equal(restore_gpio(&b, buf, n, false), 0);
+    free_gpio(&a);
+    free_gpio(&b);
+}
+
+/* With ngpio = 5 no register, latch, host level or edge has bits 5-7; an
+ * edge on a line in level mode cannot be latched. */
+static void test_snapshot_bad_fields(void **state)
+{
+    struct gpio_test a, b;
+    uint8_t buf[DEVICE_STATE_MAX], copy[DEVICE_STATE_MAX], fresh[DEVICE_STATE_MAX];
+    size_t n, fresh_len;
+
+    (void)state;
+    make_gpio(&a, 5, 0x11, "null");
+    wb(&a, DIR, 0x03);
+    wb(&a, DATA_AT(0xff), 0x01);
+    wb(&a, IBE, 0x04);
+    n = save_gpio(&a, buf, sizeof(buf));
+    assert_int_equal(n, SNAP_SIZE);
+    make_gpio(&b, 5, 0x11, "null");
+    fresh_len = save_gpio(&b, fresh, sizeof(fresh));
+    for (size_t at = 0; at < SNAP_SIZE; at++) {
+        static const uint8_t bad[] = { 0x20, 0x40, 0x80, 0xff, 0x3f };
+
+        for (size_t v = 0; v < sizeof(bad); v++) {
+            memcpy(copy, buf, n);
+            copy[at] = bad[v];
+            print_message("bad field at %zu = %#x\n", at, bad[v]);
+            expect_rejected(&b, copy, n, fresh, fresh_len);
+        }
+        memcpy(copy, buf, n);
+        copy[at] = 0x1f; /* every line that exists */
+        if (at == SNAP_IS)
+            copy[SNAP_EDGES] = 0;
+        assert_int_equal(restore_gpio(&b, copy, n, false), 0);
+    }
+    memcpy(copy, buf, n);
+    copy[SNAP_IS] = 0x06;
+    copy[SNAP_EDGES] = 0x09;
+    assert_int_equal(restore_gpio(&b, copy, n, false), 0);
+    copy[SNAP_EDGES] = 0x0c; /* line 2: an edge in level mode */
+    expect_rejected(&b, copy, n, fresh, fresh_len);
+    free_gpio(&a);
+    free_gpio(&b);
+}
+
+/* Any value in any byte: taken or refused, never a crash; what is taken
+ * drives the line from RIS and IE as the registers say. */
+static void test_snapshot_damaged_bytes(void **state)
+{
+    struct gpio_test a, b;
+    uint8_t buf[DEVICE_STATE_MAX], copy[DEVICE_STATE_MAX];
+    size_t n;
+
+    (void)state;
+    make_rich(&a);
+    n = save_gpio(&a, buf, sizeof(buf));
+    make_gpio(&b, 8, 0, "null");
+    for (size_t i = 0; i < n; i++) {
+        unsigned taken = 0;
+
+        for (unsigned v = 0; v < 256; v++) {
+            int rc;
+
+            memcpy(copy, buf, n);
+            copy[i] = (uint8_t)v;
+            rc = restore_gpio(&b, copy, n, false);
+            assert_true(rc == 0 || rc == -EINVAL);
+            if (rc != 0)
+                continue;
+            taken++;
+            assert_int_equal(restore_gpio(&b, copy, n, true), 0);
+            assert_int_equal(line(&b), rb(&b, MIS) != 0);
+            assert_int_equal(rb(&b, MIS), rb(&b, RIS) & rb(&b, IE));
+        }
+        assert_true(taken > 0); /* a's own value at least */
+    }
+    free_gpio(&a);
+    free_gpio(&b);
+}
+
+/* A host client's set asks for a save when it changes a level, output
+ * lines included (the level shows once the line is an input). */
+static void test_host_set_calls_device_changed(void **state)
+{
+    struct gpio_test t;
+    struct client *c;
+
+    (void)state;
+    make_gpio(&t, 8, 0, "socket");
+    c = connect_client(&t, 0);
+    fake_device_reset();
+    host_set(&t, c, 2, 1);
+    assert_int_equal(fake_device_changes(), 1);
+    assert_ptr_equal(fake_device_last_changed(), &t.dev);
+    host_set(&t, c, 2, 1); /* no change */
+    ask(&t, c, "get\n", "0 0 in,1 0 in,2 1 in,3 0 in,4 0 in,5 0 in,6 0 in,7 0 in");
+    wb(&t, DIR, 0x08);     /* register accesses are the core's to save */
+    wb(&t, IE, 0xff);
+    assert_int_equal(fake_device_changes(), 1);
+    ask(&t, c, "set 3 1\n",
+        "ok the guest drives this line (output); the level applies once it is an input");
+    assert_int_equal(fake_device_changes(), 2);
+    host_set(&t, c, 2, 0);
+    assert_int_equal(fake_device_changes(), 3);
+    free_gpio(&t);
+}
+
+static void test_snapshot_size(void **state)
+{
+    struct gpio_test a;
+    uint8_t buf[DEVICE_STATE_MAX];
+    struct snap_out out;
+
+    (void)state;
+    assert_int_equal(pl061_device.state_version, 1);
+    assert_non_null(pl061_device.save);
+    assert_non_null(pl061_device.restore);
+    make_rich(&a);
+    assert_int_equal(save_gpio(&a, buf, sizeof(buf)), SNAP_SIZE);
+    snap_out_init(&out, buf, SNAP_SIZE - 1);
+    pl061_device.save(&a.dev, &out);
+    assert_true(out.overflow);
+    free_gpio(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -789,6 +1100,13 @@ int main(void)
         cmocka_unit_test(test_protocol_flooding_client),
         cmocka_unit_test(test_protocol_too_many_clients),
         cmocka_unit_test(test_socket_path),
+        cmocka_unit_test(test_snapshot_round_trip),
+        cmocka_unit_test(test_snapshot_check_changes_nothing),
+        cmocka_unit_test(test_snapshot_truncated_or_long),
+        cmocka_unit_test(test_snapshot_bad_fields),
+        cmocka_unit_test(test_snapshot_damaged_bytes),
+        cmocka_unit_test(test_host_set_calls_device_changed),
+        cmocka_unit_test(test_snapshot_size),
     };
 
     log_init(LOG_TARGET_STDERR, LOG_WARNING);
