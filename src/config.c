@@ -419,12 +419,11 @@ static bool parent_is_dir(const char *path)
     return stat(parent, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-/* Where devices keep what must survive a restart (an RTC's offset and CMOS
- * RAM): an existing directory, or one dmd can create in an existing one.
- * Checked here so a typo is a config error, not a silent loss of state at
- * the guest's first clock change. */
-static void set_state_dir(struct loader *ld, const struct ini_section *sec,
-                          const struct ini_entry *e)
+/* A directory dmd keeps files in: an existing one, or one dmd can create
+ * in an existing one.  Checked here so a typo is a config error, not a
+ * silent loss of state later.  Stores a copy in *out. */
+static void directory_value(struct loader *ld, const struct ini_section *sec,
+                            const struct ini_entry *e, char **out)
 {
     struct stat st;
 
@@ -443,10 +442,26 @@ static void set_state_dir(struct loader *ld, const struct ini_section *sec,
         bad_value(ld, sec, e, why);
         return;
     }
-    free(ld->cfg.state_dir);
-    ld->cfg.state_dir = strdup(e->value);
-    if (ld->cfg.state_dir == NULL)
+    free(*out);
+    *out = strdup(e->value);
+    if (*out == NULL)
         config_error(ld, e->line, "out of memory");
+}
+
+/* Where devices keep what must survive a restart (an RTC's offset and CMOS
+ * RAM). */
+static void set_state_dir(struct loader *ld, const struct ini_section *sec,
+                          const struct ini_entry *e)
+{
+    directory_value(ld, sec, e, &ld->cfg.state_dir);
+}
+
+/* Where the server record and the device state live between a crash and
+ * the restart (docs/restart.md). */
+static void set_runtime_dir(struct loader *ld, const struct ini_section *sec,
+                            const struct ini_entry *e)
+{
+    directory_value(ld, sec, e, &ld->cfg.runtime_dir);
 }
 
 /* Guest pages kept mapped for rep ins/outs (mapcache.h); 0: none. */
@@ -473,6 +488,7 @@ static const struct dmd_key {
     { "arch", set_arch },
     { "bufioreq", set_bufioreq },
     { "state_dir", set_state_dir },
+    { "runtime_dir", set_runtime_dir },
     { "mapcache", set_mapcache },
 };
 
@@ -934,6 +950,7 @@ void config_free(struct dmd_config *cfg)
     free(cfg->devs);
     free(cfg->path);
     free(cfg->state_dir);
+    free(cfg->runtime_dir);
     memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -998,6 +1015,82 @@ static void irq_spec_format(const struct irq_spec *spec, char *buf, size_t len)
         break;
     }
     snprintf(buf, len, "none");
+}
+
+/* ---- fingerprint -------------------------------------------------------- */
+
+/* FNV-1a, 64-bit: not cryptographic, only "is this the same config". */
+#define FNV_OFFSET UINT64_C(0xcbf29ce484222325)
+#define FNV_PRIME UINT64_C(0x100000001b3)
+
+static void fp_bytes(uint64_t *h, const void *data, size_t len)
+{
+    const uint8_t *p = data;
+
+    for (size_t i = 0; i < len; i++) {
+        *h ^= p[i];
+        *h *= FNV_PRIME;
+    }
+}
+
+static void fp_u64(uint64_t *h, uint64_t v)
+{
+    for (unsigned i = 0; i < 8; i++) {
+        uint8_t b = (uint8_t)(v >> (8 * i));
+        fp_bytes(h, &b, 1);
+    }
+}
+
+/* A string with its terminator, so "ab"+"c" differs from "a"+"bc". */
+static void fp_str(uint64_t *h, const char *s)
+{
+    fp_bytes(h, s != NULL ? s : "", s != NULL ? strlen(s) + 1 : 1);
+}
+
+static void fp_params(uint64_t *h, const struct dev_config *dc)
+{
+    const struct dev_param *p = dc->type->params;
+
+    for (size_t k = 0; p != NULL && p[k].key != NULL; k++) {
+        const struct param_value *v = &dc->params[k];
+
+        fp_str(h, p[k].key);
+        fp_u64(h, v->set);
+        fp_u64(h, v->num);
+        fp_str(h, v->str);
+        fp_u64(h, v->chr.kind);
+        fp_str(h, v->chr.path);
+    }
+}
+
+uint64_t config_fingerprint(const struct dmd_config *cfg)
+{
+    uint64_t h = FNV_OFFSET;
+
+    fp_u64(&h, cfg->arch);
+    fp_u64(&h, (uint64_t)cfg->bufioreq);
+    fp_u64(&h, cfg->ndevs);
+    for (size_t i = 0; i < cfg->ndevs; i++) {
+        const struct dev_config *dc = &cfg->devs[i];
+
+        fp_str(&h, dc->name);
+        fp_str(&h, dc->type->name);
+        fp_u64(&h, dc->type->state_version);
+        fp_u64(&h, dc->attach.kind);
+        fp_u64(&h, dc->attach.base);
+        fp_u64(&h, (uint64_t)dc->attach.pci.bus << 16 | dc->attach.pci.dev << 8 |
+                       dc->attach.pci.fn);
+        fp_u64(&h, dc->size);
+        fp_u64(&h, dc->irq.kind);
+        fp_u64(&h, dc->irq.num);
+        fp_u64(&h, dc->irq.edge);
+        for (unsigned f = 0; f < PCI_ID_FIELDS; f++) {
+            fp_u64(&h, dc->pci_id.set[f]);
+            fp_u64(&h, dc->pci_id.value[f]);
+        }
+        fp_params(&h, dc);
+    }
+    return h;
 }
 
 void dev_config_format(const struct dev_config *dc, char *buf, size_t len)

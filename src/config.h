@@ -9,6 +9,9 @@
  *   state_dir = /var/lib/dmd/NAME   where devices keep state across restarts
  *                             (created at start-up if its parent exists);
  *                             unset: state is not kept
+ *   runtime_dir = /run/dmd    where the server record and the device state
+ *                             outlive a crash (default: $RUNTIME_DIRECTORY,
+ *                             else /run/dmd)
  *   mapcache = 64             guest pages kept mapped for rep ins/outs,
  *                             0..4096; 0: each request maps and releases
  *                             its own
@@ -122,6 +125,7 @@ struct dmd_config {
     enum dmd_arch arch;
     int bufioreq; /* HVM_IOREQSRV_BUFIOREQ_OFF or _ATOMIC */
     char *state_dir; /* NULL when unset */
+    char *runtime_dir; /* NULL when unset: $RUNTIME_DIRECTORY or /run/dmd */
     unsigned mapcache; /* guest pages kept mapped; 0: none across requests */
     struct dev_config *devs;
     size_t ndevs;
@@ -143,6 +147,14 @@ const char *dev_config_str(const struct dev_config *dc, const char *key);
 const struct chardev_spec *dev_config_chardev(const struct dev_config *dc, const char *key);
 
 const char *config_arch_name(enum dmd_arch arch);
+
+/*
+ * A fingerprint of everything that shapes the devices' state: each
+ * instance's name, type (and its state_version), attach point, window,
+ * interrupt, PCI identity and parameters, the architecture and bufioreq.
+ * A state file saved under another fingerprint is not restored.
+ */
+uint64_t config_fingerprint(const struct dmd_config *cfg);
 
 /* "ns16550 at port 0x3f8-0x3ff, irq isa:4" / "... at pci 00:05.0, irq intx":
  * one instance as --check-config and the start-up log show it. */

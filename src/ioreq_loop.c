@@ -22,6 +22,7 @@
 #include "ioreq_ring.h"
 #include "iospace.h"
 #include "log.h"
+#include "runstate.h"
 #include "sd_proto.h"
 
 /* Consecutive xenevtchn_pending() failures after which the loop gives up
@@ -33,7 +34,9 @@ static struct log_ratelimit rl_unknown, rl_port, rl_ring, rl_recovered;
  * (INVALIDATE) sends these as fast as it likes. */
 static struct log_ratelimit rl_timeoffset, rl_invalidate;
 
-static void handle_request(struct ioreq_loop *l, ioreq_t *req, int vcpu)
+/* Carry a request out; true when it went to the devices (which the
+ * caller then saves). */
+static bool handle_request(struct ioreq_loop *l, ioreq_t *req, int vcpu)
 {
     struct log_fields f = { .device = NULL, .vcpu = vcpu };
 
@@ -42,7 +45,7 @@ static void handle_request(struct ioreq_loop *l, ioreq_t *req, int vcpu)
     case IOREQ_TYPE_COPY:
     case IOREQ_TYPE_PCI_CONFIG:
         iospace_dispatch(l->space, req, vcpu, &dmop_guestmem_ops, &l->mem);
-        break;
+        return true;
     case IOREQ_TYPE_INVALIDATE: {
         /* The guest's p2m lost RAM (ballooning, decrease_reservation): a
          * cached mapping may hold a page Xen is taking back.  Drop them
@@ -68,6 +71,7 @@ static void handle_request(struct ioreq_loop *l, ioreq_t *req, int vcpu)
             req->data = ~0ull;
         break;
     }
+    return false;
 }
 
 static void on_buffered(void *ctx, ioreq_t *req)
@@ -75,7 +79,8 @@ static void on_buffered(void *ctx, ioreq_t *req)
     struct ioreq_loop *l = ctx;
 
     l->stats.buffered++;
-    handle_request(l, req, -1);
+    if (handle_request(l, req, -1))
+        devices_save_touched(l->devices, l->space, NULL);
 }
 
 static void drain_ring(struct ioreq_loop *l)
@@ -97,23 +102,80 @@ static void drain_ring(struct ioreq_loop *l)
         ev_idle_start(l->loop, &l->ring_more);
 }
 
+static void answer(struct ioreq_loop *l, ioreq_t *slot, unsigned vcpu, uint64_t data,
+                   uint32_t count)
+{
+    slot->data = data;
+    if (count != slot->count)
+        slot->count = count; /* what was done; Xen itself reads only data */
+    ioreq_state_store(slot, STATE_IORESP_READY);
+    dmop_notify(l->xen, l->vcpu_port[vcpu], (int)vcpu);
+    l->stats.sync++;
+}
+
+/*
+ * Take the request in vCPU's slot, carry it out and answer it.  It is
+ * counted and marked INPROCESS first, and the devices it reached are saved
+ * with its answer before the answer is written: whenever dmd dies, a
+ * successor can tell a request not taken, taken and saved, or answered
+ * (docs/restart.md).
+ */
+static void serve_request(struct ioreq_loop *l, unsigned vcpu, ioreq_t *slot)
+{
+    struct runstate_answer ans = { .vcpu = vcpu };
+    ioreq_t req;
+
+    if (l->rs != NULL)
+        ans.seq = runstate_take(l->rs, vcpu);
+    ioreq_state_store(slot, STATE_IOREQ_INPROCESS);
+    /* Work on a copy: the guest cannot change what we act on midway. */
+    memcpy(&req, slot, sizeof(req));
+    if (handle_request(l, &req, (int)vcpu)) {
+        ans.data = req.data;
+        ans.count = req.count;
+        devices_save_touched(l->devices, l->space, &ans);
+    }
+    answer(l, slot, vcpu, req.data, req.count);
+}
+
 /* Answer vCPU's slot if it holds a READY request; false if it did not. */
 static bool serve_slot(struct ioreq_loop *l, unsigned vcpu)
 {
     ioreq_t *slot = &l->pages->shared->vcpu_ioreq[vcpu];
-    ioreq_t req;
 
     if (ioreq_state_load(slot) != STATE_IOREQ_READY)
         return false;
-    /* Work on a copy: the guest cannot change what we act on midway. */
-    memcpy(&req, slot, sizeof(req));
-    handle_request(l, &req, (int)vcpu);
-    slot->data = req.data;
-    if (req.count != slot->count)
-        slot->count = req.count; /* what was done; Xen itself reads only data */
-    ioreq_state_store(slot, STATE_IORESP_READY);
-    dmop_notify(l->xen, l->vcpu_port[vcpu], (int)vcpu);
-    l->stats.sync++;
+    serve_request(l, vcpu, slot);
+    return true;
+}
+
+/*
+ * A slot a previous dmd left behind when it died: taken (INPROCESS) and
+ * either saved with its answer, which is given now, or not, which means
+ * the devices are as before it and it is carried out again; or answered
+ * (IORESP_READY) but perhaps never notified.  False for any other state.
+ */
+static bool resume_slot(struct ioreq_loop *l, unsigned vcpu)
+{
+    ioreq_t *slot = &l->pages->shared->vcpu_ioreq[vcpu];
+    uint8_t state = ioreq_state_load(slot);
+    uint64_t data;
+    uint32_t count;
+
+    if (state == STATE_IORESP_READY) {
+        dmop_notify(l->xen, l->vcpu_port[vcpu], (int)vcpu);
+        log_vcpu(LOG_INFO, (int)vcpu, "notified a request the previous dmd had answered");
+        return true;
+    }
+    if (state != STATE_IOREQ_INPROCESS)
+        return false;
+    if (l->rs != NULL && runstate_answer(l->rs, vcpu, &data, &count)) {
+        answer(l, slot, vcpu, data, count);
+        log_vcpu(LOG_INFO, (int)vcpu, "answered a request the previous dmd had carried out");
+    } else {
+        serve_request(l, vcpu, slot);
+        log_vcpu(LOG_INFO, (int)vcpu, "carried out again a request the previous dmd had taken");
+    }
     return true;
 }
 
@@ -179,6 +241,10 @@ unsigned ioreq_loop_sweep(struct ioreq_loop *l, enum ioreq_sweep why)
 
     drain_ring(l);
     for (unsigned i = 0; i < l->nr_bound; i++) {
+        if (why == SWEEP_STARTUP && resume_slot(l, i)) {
+            l->stats.recovered++;
+            continue;
+        }
         if (!serve_slot(l, i))
             continue;
         found++;
@@ -280,12 +346,13 @@ static void on_sweep(struct ev_loop *loop, ev_timer *w, int revents)
 
 int ioreq_loop_init(struct ioreq_loop *l, struct ev_loop *loop, struct dmop *xen,
                     struct dmop_ioreq_pages *pages, unsigned nr_vcpus, struct iospace *space,
-                    struct devices *devices, unsigned mapcache_pages)
+                    struct devices *devices, unsigned mapcache_pages, struct runstate *rs)
 {
     int rc;
 
     memset(l, 0, sizeof(*l));
     l->loop = loop;
+    l->rs = rs;
     l->xen = xen;
     l->pages = pages;
     l->nr_vcpus = nr_vcpus;

@@ -16,6 +16,7 @@
 
 struct iospace;
 struct devices;
+struct runstate;
 
 /* Slow timer: answer a request whose event was lost (READY at two ticks in
  * a row: a busy host may deliver an event late, never a second late),
@@ -37,6 +38,7 @@ struct ioreq_loop {
     struct devices *devices;
     struct dmop_ioreq_pages *pages;
     struct dmop_guestmem mem;
+    struct runstate *rs; /* requests are counted and answers saved here */
 
     unsigned nr_vcpus;
     evtchn_port_t *vcpu_port; /* local port per vCPU */
@@ -54,16 +56,19 @@ struct ioreq_loop {
 };
 
 /* Set up watchers and the mapcache (`mapcache_pages` guest pages, see
- * mapcache.h); nothing runs until ioreq_loop_run().  0 or -ENOMEM. */
+ * mapcache.h); `rs` (may be NULL) is the runtime state file.  Nothing runs
+ * until ioreq_loop_run().  0 or -ENOMEM. */
 int ioreq_loop_init(struct ioreq_loop *l, struct ev_loop *loop, struct dmop *xen,
                     struct dmop_ioreq_pages *pages, unsigned nr_vcpus, struct iospace *space,
-                    struct devices *devices, unsigned mapcache_pages);
+                    struct devices *devices, unsigned mapcache_pages, struct runstate *rs);
 /* Bind every vCPU's port (written by Xen once the server is enabled) and
  * the buffered port.  Unwinds its own partial work on failure. */
 int ioreq_loop_bind(struct ioreq_loop *l);
 void ioreq_loop_unbind(struct ioreq_loop *l);
 enum ioreq_sweep { SWEEP_STARTUP, SWEEP_SHUTDOWN };
-/* Answer every READY slot and drain the ring; returns requests found. */
+/* Answer every READY slot and drain the ring; returns requests found.  At
+ * start-up, also resolve the slots a dead predecessor left INPROCESS or
+ * IORESP_READY (docs/restart.md). */
 unsigned ioreq_loop_sweep(struct ioreq_loop *l, enum ioreq_sweep why);
 /* At shutdown, with the server disabled: answer what still arrives and
  * wait up to timeout_ms until every vCPU has taken its answer.  Returns

@@ -5,15 +5,20 @@
  * main() parses the command line and the config, then walks the start-up
  * ladder; teardown walks back down from wherever start-up stopped:
  *
- *   open Xen handles -> nr_vcpus -> create server -> map ioreq pages ->
- *   create devices (claim ranges) -> enable -> bind event channels ->
- *   sweep slots -> restrict handles -> READY=1 -> run the loop
+ *   open Xen handles -> restrict them -> nr_vcpus -> lock the state file
+ *   -> take over the recorded server or create one -> map ioreq pages ->
+ *   create devices (claim ranges) -> restore their state (taken over) ->
+ *   enable -> bind event channels ->
+ *   sweep slots -> READY=1 -> run the loop
  *
  *   disable -> answer what is READY -> destroy devices (unmap ranges) ->
- *   destroy server -> unmap pages -> unbind, drop the mapcache ->
- *   close handles
+ *   destroy server -> remove the record and the state file -> unmap
+ *   pages -> unbind, drop the mapcache -> close handles
  *
- * SIGTERM and SIGINT are libev watchers that only stop the loop.
+ * A server dmd took over and could not finish starting with, or one whose
+ * event channel broke while running, is left as it is (detached): the
+ * next dmd takes it over again (docs/restart.md).  SIGTERM and SIGINT are
+ * libev watchers that only stop the loop.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,13 +34,16 @@
 #include <ev.h>
 
 #include "config.h"
+#include "devices/chardev.h"
 #include "devices/device.h"
 #include "dmop/dmop.h"
 #include "ioreq_abi.h"
 #include "ioreq_loop.h"
 #include "iospace.h"
 #include "log.h"
+#include "runstate.h"
 #include "sd_proto.h"
+#include "server_record.h"
 
 /* Exit codes, documented in --help, README.md and dmd(8). */
 enum {
@@ -62,6 +70,11 @@ struct dmd {
     struct ev_loop *loop;
     struct dmop xen;
     bool xen_open;
+    const char *runtime_dir;
+    char *record_path;
+    struct runstate *rs;
+    bool attached;   /* the server is one a previous dmd left */
+    bool keep;       /* leave server, record and state for the next dmd */
     struct dmop_ioreq_pages pages;
     struct iospace *space;
     struct devices *devices;
@@ -84,6 +97,7 @@ static void usage(FILE *out)
             "  -d, --domid N           guest domain to serve (1..32751)\n"
             "  -c, --config FILE       device configuration (INI), see dmd.ini(5)\n"
             "  -n, --check-config      validate FILE and exit; makes no Xen call\n"
+
             "  -l, --log-level LEVEL   err, warning, notice, info (default), debug\n"
             "  -t, --log-target T      journal, stderr, auto (default: journal when\n"
             "                          stderr is connected to it, else stderr)\n"
@@ -289,14 +303,141 @@ static int check_vcpus(struct dmd *d, unsigned *nr)
     return 0;
 }
 
-/* The config accepted a state_dir that does not exist yet if its parent
- * does (systemd's StateDirectory= makes only /var/lib/dmd): create it. */
-static int make_state_dir(const char *dir)
+/* The config accepted a directory that does not exist yet if its parent
+ * does (state_dir = /var/lib/dmd/GUEST): create it. */
+static int make_dir(const char *dir)
 {
     if (dir == NULL || mkdir(dir, 0750) == 0 || errno == EEXIST)
         return 0;
-    log_err("cannot create the state directory %s: %s", dir, strerror(errno));
+    log_err("cannot create %s: %s", dir, strerror(errno));
     return -1;
+}
+
+/* [dmd] runtime_dir, else systemd's $RUNTIME_DIRECTORY (its first entry),
+ * else /run/dmd. */
+static const char *runtime_dir_of(const struct dmd_config *cfg)
+{
+    static char from_env[4096];
+    const char *env = getenv("RUNTIME_DIRECTORY");
+    size_t len;
+
+    if (cfg->runtime_dir != NULL)
+        return cfg->runtime_dir;
+    if (env == NULL || env[0] != '/')
+        return "/run/dmd";
+    len = strcspn(env, ":");
+    if (len >= sizeof(from_env))
+        return "/run/dmd";
+    memcpy(from_env, env, len);
+    from_env[len] = '\0';
+    return from_env;
+}
+
+static int record_changed(void *ctx, const struct server_record *rec)
+{
+    struct dmd *d = ctx;
+
+    return server_record_write(d->record_path, d->xen.domid, rec);
+}
+
+/* The recorded server, if Xen still has it for us and it can be reused:
+ * taken over with its pages mapped.  Otherwise it is forgotten or
+ * destroyed, and 0 is returned with no server: create one.  -1 when the
+ * record cannot even be checked (a Xen error other than "no such server"). */
+static int take_over(struct dmd *d)
+{
+    struct server_record *rec = malloc(sizeof(*rec));
+    int rc;
+
+    if (rec == NULL)
+        return -1;
+    rc = server_record_load(d->record_path, rec);
+    if (rc < 0) {
+        free(rec); /* none, or set aside: nothing to take over */
+        return 0;
+    }
+    rc = dmop_attach_server(&d->xen, rec);
+    if (rc == -ENOENT) {
+        log_notice("%s names ioreq server %u, which domain %u no longer has (or not for "
+                   "this emulator): forgotten", d->record_path, rec->server, d->xen.domid);
+        server_record_remove(d->record_path);
+        free(rec);
+        return 0;
+    }
+    if (rc < 0) {
+        free(rec);
+        return -1;
+    }
+    if (rec->bufioreq != d->cfg.bufioreq) {
+        log_notice("ioreq server %u was created with another bufioreq mode than the config "
+                   "asks for: destroying it and creating a new one", rec->server);
+    } else if (dmop_map_ioreq_pages(&d->xen, &d->pages) == 0) {
+        d->attached = true;
+        free(rec);
+        return 0;
+    } else {
+        log_notice("cannot map the pages of ioreq server %u: destroying it and creating a "
+                   "new one", rec->server);
+    }
+    dmop_destroy_server(&d->xen);
+    server_record_remove(d->record_path);
+    free(rec);
+    return 0;
+}
+
+static int create_server(struct dmd *d)
+{
+    if (dmop_create_server(&d->xen, d->cfg.bufioreq) < 0)
+        return -1;
+    /* Recorded before anything else is done with it: a crash from here on
+     * leaves a server the next dmd knows about. */
+    if (record_changed(d, &d->xen.rec) < 0)
+        return -1;
+    return dmop_map_ioreq_pages(&d->xen, &d->pages) < 0 ? -1 : 0;
+}
+
+/* Open the state file, then take the recorded server over or create one. */
+static int get_server(struct dmd *d)
+{
+    int rc = runstate_open(&d->rs, d->runtime_dir, d->xen.domid,
+                           config_fingerprint(&d->cfg), d->cfg.ndevs);
+
+    if (rc < 0)
+        return -1;
+    d->record_path = server_record_path(d->runtime_dir, d->xen.domid);
+    if (d->record_path == NULL) {
+        log_err("out of memory");
+        return -1;
+    }
+    d->xen.record_changed = record_changed;
+    d->xen.record_ctx = d;
+    if (take_over(d) < 0)
+        return -1;
+    if (d->attached)
+        return 0;
+    if (runstate_has_snapshots(d->rs))
+        runstate_set_aside(d->rs, "its ioreq server is gone (the guest was restarted?)");
+    return create_server(d);
+}
+
+/* Devices as the guest left them when the server was taken over; as at
+ * reset otherwise.  Then everything is saved once, so that every device
+ * has a snapshot from here on. */
+static int create_devices(struct dmd *d)
+{
+    d->space = iospace_new();
+    if (d->space == NULL) {
+        log_err("out of memory");
+        return -1;
+    }
+    if (devices_create(&d->devices, &d->cfg, d->loop, &d->xen, d->space, d->rs) < 0)
+        return -1;
+    if (d->attached) {
+        devices_restore(d->devices);
+        dmop_release_adopted(&d->xen);
+    }
+    devices_save_all(d->devices);
+    return 0;
 }
 
 /* The start-up ladder.  On failure the caller runs teardown(). */
@@ -305,41 +446,40 @@ static int start(struct dmd *d)
     unsigned nr_vcpus;
     int rc;
 
-    if (make_state_dir(d->cfg.state_dir) < 0)
-        return -1;
     if (dmop_open(&d->xen, (domid_t)d->opt->domid) < 0)
         return -1;
     d->xen_open = true;
+    /* From here the handles reach this domain only. */
+    if (dmop_restrict(&d->xen) < 0)
+        return -1;
+    d->runtime_dir = runtime_dir_of(&d->cfg);
+    if (make_dir(d->runtime_dir) < 0 || make_dir(d->cfg.state_dir) < 0)
+        return -1;
     if (check_vcpus(d, &nr_vcpus) < 0)
         return -1;
-    if (dmop_create_server(&d->xen, d->cfg.bufioreq) < 0)
+    if (get_server(d) < 0)
         return -1;
-    if (dmop_map_ioreq_pages(&d->xen, &d->pages) < 0)
-        return -1;
-    d->space = iospace_new();
-    if (d->space == NULL) {
-        log_err("out of memory");
-        return -1;
-    }
-    if (devices_create(&d->devices, &d->cfg, d->loop, &d->xen, d->space, NULL) < 0)
+    if (create_devices(d) < 0)
         return -1;
     if (dmop_set_server_state(&d->xen, true) < 0)
         return -1;
     d->enabled = true;
     if (ioreq_loop_init(&d->io, d->loop, &d->xen, &d->pages, nr_vcpus, d->space,
-                        d->devices, d->cfg.mapcache) < 0) {
+                        d->devices, d->cfg.mapcache, d->rs) < 0) {
         log_err("out of memory");
         return -1;
     }
     d->io_ready = true;
     if (ioreq_loop_bind(&d->io) < 0)
         return -1;
-    /* Notifications sent before a port was bound are lost: look. */
+    /* Notifications sent before a port was bound are lost, and a dead
+     * predecessor may have left requests half done: look. */
     ioreq_loop_sweep(&d->io, SWEEP_STARTUP);
-    if (dmop_restrict(&d->xen) < 0)
-        return -1;
-    log_info("ready: serving domain %u with %zu device(s) on %u vCPU(s)", d->xen.domid,
-             devices_count(d->devices), nr_vcpus);
+    if (sd_proto_close_untaken() > 0)
+        log_info("closed stored descriptors no device of this config took");
+    log_info("ready: serving domain %u with %zu device(s) on %u vCPU(s)%s", d->xen.domid,
+             devices_count(d->devices), nr_vcpus,
+             d->attached ? ", carrying on where the previous dmd stopped" : "");
     rc = sd_proto_notifyf("READY=1\nSTATUS=serving domain %u: ioreq server %u, %zu device(s)",
                           d->xen.domid, d->xen.server, devices_count(d->devices));
     if (rc < 0)
@@ -349,11 +489,16 @@ static int start(struct dmd *d)
     return 0;
 }
 
+/*
+ * Walk back down.  A server dmd leaves for its successor (d->keep) is not
+ * disabled, not unmapped, not destroyed, and its record and state stay;
+ * only what this process holds goes.
+ */
 static void teardown(struct dmd *d)
 {
-    if (d->enabled) {
+    d->xen.detached = d->keep;
+    if (d->enabled && !d->keep) {
         dmop_set_server_state(&d->xen, false);
-        d->enabled = false;
         /* Requests Xen sent before the disable still wait for an answer,
          * and the vCPUs must take their answers before the server goes. */
         if (d->io_ready) {
@@ -364,12 +509,25 @@ static void teardown(struct dmd *d)
                            busy, IOREQ_LOOP_SETTLE_MS);
         }
     }
+    d->enabled = false;
+    if (d->keep)
+        chardev_leave(); /* sockets, pty links and held output stay owed */
     devices_destroy(d->devices);
     d->devices = NULL;
     if (d->xen_open) {
         dmop_destroy_server(&d->xen);
         dmop_unmap_ioreq_pages(&d->xen, &d->pages);
     }
+    if (d->keep) {
+        runstate_close(d->rs);
+        log_notice("left ioreq server %u and its state for the next dmd", d->xen.server);
+    } else {
+        server_record_remove(d->record_path);
+        runstate_remove(d->rs);
+    }
+    d->rs = NULL;
+    free(d->record_path);
+    d->record_path = NULL;
     if (d->io_ready) {
         ioreq_loop_unbind(&d->io);
         ioreq_loop_fini(&d->io);
@@ -404,13 +562,18 @@ static int serve(struct dmd *d)
 
     if (start(d) == 0) {
         rc = ioreq_loop_run(&d->io) == 0 ? EXIT_OK : EXIT_RUNTIME;
+        /* A broken event channel is dmd's trouble, not the guest's: the
+         * next dmd carries on with the same server. */
+        d->keep = rc == EXIT_RUNTIME;
         nrc = sd_proto_notify("STOPPING=1");
         if (nrc < 0)
             log_warn("cannot tell the service manager that dmd is stopping: %s",
                      strerror(-nrc));
         ioreq_loop_log_stats(&d->io);
     } else {
-        log_err("start-up failed; undoing what was set up");
+        d->keep = d->attached;
+        log_err("start-up failed; undoing what was set up%s",
+                d->keep ? " (the server taken over is left for the next dmd)" : "");
         report_to_parent(d, EXIT_STARTUP);
     }
     teardown(d);
@@ -447,6 +610,10 @@ int main(int argc, char **argv)
         config_free(&d.cfg);
         return EXIT_CONFIG;
     }
+    /* Descriptors the service manager kept for us across a restart. */
+    if (sd_proto_listen_init() < 0)
+        log_warn("LISTEN_FDS is malformed: descriptors passed by the service manager are "
+                 "ignored");
     if (!opt.foreground && daemonize(&d.ready_fd) < 0) {
         config_free(&d.cfg);
         return EXIT_STARTUP;

@@ -21,6 +21,7 @@
 #include <xen/event_channel.h>
 
 #include "../mapcache.h"
+#include "../server_record.h"
 
 struct xendevicemodel_handle;
 struct xenforeignmemory_handle;
@@ -34,11 +35,30 @@ struct dmop {
     struct xenevtchn_handle *xce;
     bool gone;        /* the domain no longer exists */
 
-    /* The ioreq server, once created. */
+    /* The ioreq server, once created or taken over. */
     bool have_server;
     uint16_t server;  /* ioservid_t */
     int bufioreq;     /* HVM_IOREQSRV_BUFIOREQ_* it was created with */
+    /* Start-up failed after taking a server over: leave it, its ranges
+     * and its interrupt lines as they are for the next dmd. */
+    bool detached;
+
+    /* What Xen has for the server: its id, bufioreq and every range mapped
+     * to it (ranges.c); adopted[i]: the previous dmd's, not claimed again
+     * yet.  record_changed() gets it before a range is mapped (a failure
+     * keeps the range from being mapped) and after one is unmapped. */
+    struct server_record rec;
+    bool adopted[SERVER_RECORD_RANGES_MAX];
+    int (*record_changed)(void *ctx, const struct server_record *rec);
+    void *record_ctx;
 };
+
+/* Hypercalls that undo or change the server are skipped: the domain is
+ * gone, or the server is left for the next dmd. */
+static inline bool dmop_hands_off(const struct dmop *x)
+{
+    return x->gone || x->detached;
+}
 
 /* The ioreq pages, mapped by dmop_map_ioreq_pages(). */
 struct dmop_ioreq_pages {
@@ -62,6 +82,10 @@ int dmop_shutdown(struct dmop *x, unsigned reason);
 
 /* server.c */
 int dmop_create_server(struct dmop *x, int bufioreq);
+/* Take over the server a previous dmd recorded: 0, -ENOENT when Xen no
+ * longer has it or it is not this emulator's, else -errno (logged).  Its
+ * ranges are adopted (dmop_adopt_ranges). */
+int dmop_attach_server(struct dmop *x, const struct server_record *rec);
 int dmop_map_ioreq_pages(struct dmop *x, struct dmop_ioreq_pages *p);
 void dmop_unmap_ioreq_pages(struct dmop *x, struct dmop_ioreq_pages *p);
 int dmop_set_server_state(struct dmop *x, bool enabled);
@@ -74,6 +98,10 @@ int dmop_map_mmio_range(struct dmop *x, uint64_t start, uint64_t end);
 int dmop_unmap_mmio_range(struct dmop *x, uint64_t start, uint64_t end);
 int dmop_map_pcidev(struct dmop *x, uint8_t bus, uint8_t dev, uint8_t fn);
 int dmop_unmap_pcidev(struct dmop *x, uint8_t bus, uint8_t dev, uint8_t fn);
+/* The recorded ranges of a server taken over, as Xen may have them. */
+void dmop_adopt_ranges(struct dmop *x, const struct server_record *rec);
+/* Unmap every adopted range nothing claimed again; returns how many. */
+unsigned dmop_release_adopted(struct dmop *x);
 
 /* evtchn.c: `vcpu` < 0 means the buffered-ioreq port (for messages). */
 int dmop_evtchn_fd(struct dmop *x);

@@ -30,7 +30,7 @@ int dmop_set_isa_irq_level(struct dmop *x, uint8_t irq, bool level, const char *
 {
     char what[32];
 
-    if (x->gone)
+    if (dmop_hands_off(x))
         return 0;
     if (xendevicemodel_set_isa_irq_level(x->dm, x->domid, irq, level) == 0)
         return 0;
@@ -43,7 +43,7 @@ int dmop_set_pci_intx_level(struct dmop *x, uint8_t bus, uint8_t dev, uint8_t pi
 {
     char what[48];
 
-    if (x->gone)
+    if (dmop_hands_off(x))
         return 0;
     if (xendevicemodel_set_pci_intx_level(x->dm, x->domid, 0, bus, dev, pin, level) == 0)
         return 0;
@@ -55,7 +55,7 @@ int dmop_set_spi_level(struct dmop *x, uint32_t spi, bool level, const char *own
 {
     char what[32];
 
-    if (x->gone)
+    if (dmop_hands_off(x))
         return 0;
     if (xendevicemodel_set_irq_level(x->dm, x->domid, spi, level) == 0)
         return 0;
@@ -67,7 +67,7 @@ int dmop_inject_msi(struct dmop *x, uint64_t addr, uint32_t data, const char *ow
 {
     char what[64];
 
-    if (x->gone)
+    if (dmop_hands_off(x))
         return 0;
     if (xendevicemodel_inject_msi(x->dm, x->domid, addr, data) == 0)
         return 0;

@@ -46,9 +46,42 @@ int dmop_create_server(struct dmop *x, int bufioreq)
     x->have_server = true;
     x->server = id;
     x->bufioreq = bufioreq;
+    x->rec.server = id;
+    x->rec.bufioreq = bufioreq;
+    x->rec.nranges = 0;
     log_set_server(id);
     log_info("created ioreq server %u for domain %u (bufioreq %s)", id, x->domid,
              bufioreq_name(bufioreq));
+    return 0;
+}
+
+int dmop_attach_server(struct dmop *x, const struct server_record *rec)
+{
+    evtchn_port_t port;
+    bool buffered = rec->bufioreq != HVM_IOREQSRV_BUFIOREQ_OFF;
+
+    /* No GFN pointers: asking for them would map the pages into the
+     * guest the legacy way. */
+    if (xendevicemodel_get_ioreq_server_info(x->dm, x->domid, rec->server, NULL, NULL,
+                                             buffered ? &port : NULL) < 0) {
+        int err = errno;
+
+        if (err == ENOENT || err == EPERM)
+            return -ENOENT;
+        log_err("xendevicemodel_get_ioreq_server_info(domain %u, server %u): %s", x->domid,
+                rec->server, strerror(err));
+        return -err;
+    }
+    x->have_server = true;
+    x->server = rec->server;
+    x->bufioreq = rec->bufioreq;
+    x->rec.server = rec->server;
+    x->rec.bufioreq = rec->bufioreq;
+    dmop_adopt_ranges(x, rec);
+    log_set_server(rec->server);
+    log_notice("taking over ioreq server %u of domain %u left by a previous dmd "
+               "(bufioreq %s, %zu range(s))",
+               rec->server, x->domid, bufioreq_name(rec->bufioreq), rec->nranges);
     return 0;
 }
 
@@ -166,7 +199,7 @@ void dmop_unmap_ioreq_pages(struct dmop *x, struct dmop_ioreq_pages *p)
 
 int dmop_set_server_state(struct dmop *x, bool enabled)
 {
-    if (x->gone)
+    if (dmop_hands_off(x))
         return 0;
     if (xendevicemodel_set_ioreq_server_state(x->dm, x->domid, x->server, enabled) < 0) {
         int err = errno;
@@ -190,7 +223,9 @@ void dmop_destroy_server(struct dmop *x)
     if (!x->have_server)
         return;
     x->have_server = false;
-    if (x->gone)
+    if (!x->detached)
+        x->rec.nranges = 0; /* they go with it */
+    if (dmop_hands_off(x))
         return;
     if (xendevicemodel_destroy_ioreq_server(x->dm, x->domid, x->server) < 0)
         log_err("xendevicemodel_destroy_ioreq_server(domain %u, server %u): %s", x->domid,
