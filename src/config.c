@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -349,6 +350,20 @@ static bool number_value(struct loader *ld, const struct ini_section *sec,
     return why == NULL;
 }
 
+static bool bool_value(struct loader *ld, const struct ini_section *sec,
+                       const struct ini_entry *e, bool *out)
+{
+    struct param_value v = { 0 };
+    char why[96];
+
+    if (!param_bool(NULL, e->value, &v, why, sizeof(why))) {
+        bad_value(ld, sec, e, why);
+        return false;
+    }
+    *out = v.num != 0;
+    return true;
+}
+
 /* A later entry with the same key as an earlier one is reported, skipped. */
 static bool is_duplicate(struct loader *ld, const struct ini_section *sec, size_t i)
 {
@@ -464,6 +479,39 @@ static void set_runtime_dir(struct loader *ld, const struct ini_section *sec,
     directory_value(ld, sec, e, &ld->cfg.runtime_dir);
 }
 
+/* The user dmd runs as once its Xen handles are open: it must exist now,
+ * so a typo is reported with its line rather than at start-up. */
+static void set_user(struct loader *ld, const struct ini_section *sec, const struct ini_entry *e)
+{
+    struct passwd *pw;
+
+    errno = 0;
+    pw = getpwnam(e->value);
+    if (pw == NULL) {
+        bad_value(ld, sec, e, errno != 0 ? strerror(errno) : "is not a user on this system");
+        return;
+    }
+    if (pw->pw_uid == 0) {
+        bad_value(ld, sec, e, "is root: name an unprivileged user");
+        return;
+    }
+    free(ld->cfg.user);
+    ld->cfg.user = strdup(e->value);
+    if (ld->cfg.user == NULL)
+        config_error(ld, e->line, "out of memory");
+}
+
+/* The system call filter (sandbox.h): yes (the default) or no. */
+static void set_seccomp(struct loader *ld, const struct ini_section *sec,
+                        const struct ini_entry *e)
+{
+    bool on;
+
+    if (!bool_value(ld, sec, e, &on))
+        return;
+    ld->cfg.seccomp = on;
+}
+
 /* Guest pages kept mapped for rep ins/outs (mapcache.h); 0: none. */
 static void set_mapcache(struct loader *ld, const struct ini_section *sec,
                          const struct ini_entry *e)
@@ -489,6 +537,8 @@ static const struct dmd_key {
     { "bufioreq", set_bufioreq },
     { "state_dir", set_state_dir },
     { "runtime_dir", set_runtime_dir },
+    { "user", set_user },
+    { "seccomp", set_seccomp },
     { "mapcache", set_mapcache },
 };
 
@@ -916,7 +966,8 @@ const struct device_type *device_type_find(const char *name)
 int config_load(const char *path, struct dmd_config *cfg)
 {
     struct loader ld = { .path = path,
-                         .cfg = { .arch = DMD_ARCH_DEFAULT, .mapcache = CONFIG_MAPCACHE_DEFAULT } };
+                         .cfg = { .arch = DMD_ARCH_DEFAULT, .mapcache = CONFIG_MAPCACHE_DEFAULT,
+                                  .seccomp = true } };
 
     if (ini_doc_read(path, &ld.doc, on_ini_error, &ld) == 0) {
         load_sections(&ld);
@@ -951,6 +1002,7 @@ void config_free(struct dmd_config *cfg)
     free(cfg->path);
     free(cfg->state_dir);
     free(cfg->runtime_dir);
+    free(cfg->user);
     memset(cfg, 0, sizeof(*cfg));
 }
 

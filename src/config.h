@@ -12,6 +12,9 @@
  *   runtime_dir = /run/dmd    where the server record and the device state
  *                             outlive a crash (default: $RUNTIME_DIRECTORY,
  *                             else /run/dmd)
+ *   user     = dmd            run as this user once the Xen handles are
+ *                             open and restricted (unset: as started)
+ *   seccomp  = yes            limit system calls once started (sandbox.h)
  *   mapcache = 64             guest pages kept mapped for rep ins/outs,
  *                             0..4096; 0: each request maps and releases
  *                             its own
@@ -126,6 +129,8 @@ struct dmd_config {
     int bufioreq; /* HVM_IOREQSRV_BUFIOREQ_OFF or _ATOMIC */
     char *state_dir; /* NULL when unset */
     char *runtime_dir; /* NULL when unset: $RUNTIME_DIRECTORY or /run/dmd */
+    char *user;      /* NULL when unset: keep running as started */
+    bool seccomp;    /* install the system call filter (sandbox.h) */
     unsigned mapcache; /* guest pages kept mapped; 0: none across requests */
     struct dev_config *devs;
     size_t ndevs;

@@ -5,11 +5,11 @@
  * main() parses the command line and the config, then walks the start-up
  * ladder; teardown walks back down from wherever start-up stopped:
  *
- *   open Xen handles -> restrict them -> nr_vcpus -> lock the state file
- *   -> take over the recorded server or create one -> map ioreq pages ->
- *   create devices (claim ranges) -> restore their state (taken over) ->
- *   enable -> bind event channels ->
- *   sweep slots -> READY=1 -> run the loop
+ *   open Xen handles -> restrict them -> become the unprivileged user ->
+ *   nr_vcpus -> lock the state file -> take over the recorded server or
+ *   create one -> map ioreq pages -> create devices (claim ranges) ->
+ *   restore their state (taken over) -> enable -> bind event channels ->
+ *   sweep slots -> limit system calls (seccomp) -> READY=1 -> run the loop
  *
  *   disable -> answer what is READY -> destroy devices (unmap ranges) ->
  *   destroy server -> remove the record and the state file -> unmap
@@ -41,7 +41,9 @@
 #include "ioreq_loop.h"
 #include "iospace.h"
 #include "log.h"
+#include "privdrop.h"
 #include "runstate.h"
+#include "sandbox.h"
 #include "sd_proto.h"
 #include "server_record.h"
 
@@ -57,6 +59,7 @@ enum {
 struct options {
     long domid;
     const char *config;
+    const char *user;
     bool check_config;
     bool foreground;
     int log_level;
@@ -70,6 +73,7 @@ struct dmd {
     struct ev_loop *loop;
     struct dmop xen;
     bool xen_open;
+    struct privdrop priv;
     const char *runtime_dir;
     char *record_path;
     struct runstate *rs;
@@ -97,7 +101,8 @@ static void usage(FILE *out)
             "  -d, --domid N           guest domain to serve (1..32751)\n"
             "  -c, --config FILE       device configuration (INI), see dmd.ini(5)\n"
             "  -n, --check-config      validate FILE and exit; makes no Xen call\n"
-
+            "  -u, --user USER         run as USER once the Xen handles are open\n"
+            "                          (overrides [dmd] user)\n"
             "  -l, --log-level LEVEL   err, warning, notice, info (default), debug\n"
             "  -t, --log-target T      journal, stderr, auto (default: journal when\n"
             "                          stderr is connected to it, else stderr)\n"
@@ -138,6 +143,7 @@ static int parse_args(int argc, char **argv, struct options *o)
         { "domid", required_argument, NULL, 'd' },
         { "config", required_argument, NULL, 'c' },
         { "check-config", no_argument, NULL, 'n' },
+        { "user", required_argument, NULL, 'u' },
         { "log-level", required_argument, NULL, 'l' },
         { "log-target", required_argument, NULL, 't' },
         { "foreground", no_argument, NULL, 'f' },
@@ -147,7 +153,7 @@ static int parse_args(int argc, char **argv, struct options *o)
     };
     int c;
 
-    while ((c = getopt_long(argc, argv, "d:c:nl:t:fVh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "d:c:nu:l:t:fVh", longopts, NULL)) != -1) {
         switch (c) {
         case 'd':
             if (!parse_domid(optarg, &o->domid)) {
@@ -161,6 +167,9 @@ static int parse_args(int argc, char **argv, struct options *o)
             break;
         case 'n':
             o->check_config = true;
+            break;
+        case 'u':
+            o->user = optarg;
             break;
         case 'l':
             o->log_level = log_level_parse(optarg);
@@ -304,7 +313,8 @@ static int check_vcpus(struct dmd *d, unsigned *nr)
 }
 
 /* The config accepted a directory that does not exist yet if its parent
- * does (state_dir = /var/lib/dmd/GUEST): create it. */
+ * does (state_dir = /var/lib/dmd/GUEST): create it, as the user dmd runs
+ * as. */
 static int make_dir(const char *dir)
 {
     if (dir == NULL || mkdir(dir, 0750) == 0 || errno == EEXIST)
@@ -446,13 +456,20 @@ static int start(struct dmd *d)
     unsigned nr_vcpus;
     int rc;
 
+    if (privdrop_lookup(&d->priv, d->opt->user != NULL ? d->opt->user : d->cfg.user) < 0)
+        return -1;
     if (dmop_open(&d->xen, (domid_t)d->opt->domid) < 0)
         return -1;
     d->xen_open = true;
-    /* From here the handles reach this domain only. */
+    /* From here the handles reach this domain only, and then dmd stops
+     * being root: everything else is done as the user. */
     if (dmop_restrict(&d->xen) < 0)
         return -1;
     d->runtime_dir = runtime_dir_of(&d->cfg);
+    privdrop_prepare_dir(&d->priv, d->runtime_dir);
+    privdrop_prepare_dir(&d->priv, d->cfg.state_dir);
+    if (privdrop_apply(&d->priv) < 0)
+        return -1;
     if (make_dir(d->runtime_dir) < 0 || make_dir(d->cfg.state_dir) < 0)
         return -1;
     if (check_vcpus(d, &nr_vcpus) < 0)
@@ -477,6 +494,8 @@ static int start(struct dmd *d)
     ioreq_loop_sweep(&d->io, SWEEP_STARTUP);
     if (sd_proto_close_untaken() > 0)
         log_info("closed stored descriptors no device of this config took");
+    if (d->cfg.seccomp && sandbox_install() < 0)
+        return -1;
     log_info("ready: serving domain %u with %zu device(s) on %u vCPU(s)%s", d->xen.domid,
              devices_count(d->devices), nr_vcpus,
              d->attached ? ", carrying on where the previous dmd stopped" : "");
