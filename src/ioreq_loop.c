@@ -242,6 +242,7 @@ unsigned ioreq_loop_sweep(struct ioreq_loop *l, enum ioreq_sweep why)
     drain_ring(l);
     for (unsigned i = 0; i < l->nr_bound; i++) {
         if (why == SWEEP_STARTUP && resume_slot(l, i)) {
+            found++;
             l->stats.recovered++;
             continue;
         }
