@@ -215,11 +215,35 @@ static int parse_args(int argc, char **argv, struct options *o)
     return 0;
 }
 
+/* [dmd] runtime_dir, else systemd's $RUNTIME_DIRECTORY (its first entry),
+ * else /run/dmd. */
+static const char *runtime_dir_of(const struct dmd_config *cfg)
+{
+    static char from_env[4096];
+    const char *env = getenv("RUNTIME_DIRECTORY");
+    size_t len;
+
+    if (cfg->runtime_dir != NULL)
+        return cfg->runtime_dir;
+    if (env == NULL || env[0] != '/')
+        return "/run/dmd";
+    len = strcspn(env, ":");
+    if (len >= sizeof(from_env))
+        return "/run/dmd";
+    memcpy(from_env, env, len);
+    from_env[len] = '\0';
+    return from_env;
+}
+
 static void describe_config(const struct dmd_config *cfg)
 {
     printf("%s: valid: arch %s, bufioreq %s, %zu device(s)\n", cfg->path,
            config_arch_name(cfg->arch), cfg->bufioreq ? "atomic" : "off", cfg->ndevs);
     printf("  state kept in %s\n", cfg->state_dir ? cfg->state_dir : "(nowhere: state_dir unset)");
+    printf("  after a crash: %s/DOMID.server and DOMID.state\n", runtime_dir_of(cfg));
+    printf("  runs as %s%s\n", cfg->user ? cfg->user : "whoever starts it",
+           cfg->user ? " once its Xen handles are restricted" : " (user unset)");
+    printf("  system calls: %s\n", cfg->seccomp ? "limited once started (seccomp)" : "not limited");
     printf("  mapcache: %u guest page(s)%s\n", cfg->mapcache,
            cfg->mapcache == 0 ? " (each request maps and releases its own)" : "");
     for (size_t i = 0; i < cfg->ndevs; i++) {
@@ -321,26 +345,6 @@ static int make_dir(const char *dir)
         return 0;
     log_err("cannot create %s: %s", dir, strerror(errno));
     return -1;
-}
-
-/* [dmd] runtime_dir, else systemd's $RUNTIME_DIRECTORY (its first entry),
- * else /run/dmd. */
-static const char *runtime_dir_of(const struct dmd_config *cfg)
-{
-    static char from_env[4096];
-    const char *env = getenv("RUNTIME_DIRECTORY");
-    size_t len;
-
-    if (cfg->runtime_dir != NULL)
-        return cfg->runtime_dir;
-    if (env == NULL || env[0] != '/')
-        return "/run/dmd";
-    len = strcspn(env, ":");
-    if (len >= sizeof(from_env))
-        return "/run/dmd";
-    memcpy(from_env, env, len);
-    from_env[len] = '\0';
-    return from_env;
 }
 
 static int record_changed(void *ctx, const struct server_record *rec)

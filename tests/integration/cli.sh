@@ -42,6 +42,36 @@ check valid_lists_device 0 "uart0: ns16550 at port 0x3f8-0x3ff, irq isa:4" \
 check missing_file 1 "$dir/none.ini: cannot open" \
     "$dmd" --check-config --config "$dir/none.ini"
 
+# The user dmd becomes, and the system call filter: checked with the
+# config, or (--user) before any Xen call.
+cat > "$dir/user.ini" <<INI
+[dmd]
+user = nobody
+seccomp = no
+runtime_dir = $dir/run
+
+[uart0]
+type = ns16550
+port = 0x3f8
+INI
+check user_shown 0 "runs as nobody once its Xen handles are restricted" \
+    "$dmd" --check-config --config "$dir/user.ini"
+check seccomp_off_shown 0 "system calls: not limited" \
+    "$dmd" --check-config --config "$dir/user.ini"
+check runtime_dir_shown 0 "after a crash: $dir/run/DOMID.server and DOMID.state" \
+    "$dmd" --check-config --config "$dir/user.ini"
+printf '[dmd]\nuser = no-such-user-here\n' > "$dir/nouser.ini"
+check unknown_user 1 "$dir/nouser.ini:2: [dmd] \`user\` = \`no-such-user-here\` is not a user" \
+    "$dmd" --check-config --config "$dir/nouser.ini"
+printf '[dmd]\nuser = root\n' > "$dir/root.ini"
+check root_user 1 "is root: name an unprivileged user" \
+    "$dmd" --check-config --config "$dir/root.ini"
+printf '[dmd]\nseccomp = maybe\n' > "$dir/seccomp.ini"
+check bad_seccomp 1 "$dir/seccomp.ini:2: [dmd] \`seccomp\`" \
+    "$dmd" --check-config --config "$dir/seccomp.ini"
+check unknown_user_option 3 "user no-such-user-here: no such user" \
+    "$dmd" -f -t stderr --domid 1 --config "$casedir/uart_probe.ini" --user no-such-user-here
+
 cat > "$dir/broken.ini" <<'INI'
 [dmd]
 arch = x86
