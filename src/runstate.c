@@ -53,13 +53,13 @@ struct rs_inst {
     _Atomic uint32_t current; /* 0: no snapshot; 1 or 2: half 0 or 1 */
     uint32_t pad;
     struct chardev_wire wire;
-    uint8_t reserved[40];
+    uint8_t reserved[24];
     struct rs_half half[2];
 };
 
 _Static_assert(sizeof(struct rs_half) == 16384, "a half is 16 KiB");
 _Static_assert(sizeof(struct rs_inst) == 64 + 2 * 16384, "an instance is 32 KiB + 64");
-_Static_assert(sizeof(struct chardev_wire) == 16, "the wire is two 64-bit words");
+_Static_assert(sizeof(struct chardev_wire) == 32, "the wire is four 64-bit words");
 
 struct runstate {
     int fd;

@@ -725,9 +725,12 @@ static bool is_unix_stream(int fd, bool listening)
            sa.sun_family == AF_UNIX;
 }
 
-/* A listener a previous dmd stored: still bound to PATH, and PATH still a
- * socket (one whose file was removed can no longer be reached). */
-static bool stored_listener_usable(int fd, const char *path, struct stat *st)
+/* A listener a previous dmd stored: still bound to PATH, and PATH still
+ * the socket file it bound (the wire says which): one whose file was
+ * removed can no longer be reached, and one whose file another process
+ * has replaced is not ours to remove at exit. */
+static bool stored_listener_usable(const struct chardev *chr, int fd, const char *path,
+                                   struct stat *st)
 {
     struct sockaddr_un sa;
     socklen_t salen = sizeof(sa);
@@ -736,7 +739,8 @@ static bool stored_listener_usable(int fd, const char *path, struct stat *st)
         salen <= offsetof(struct sockaddr_un, sun_path))
         return false;
     sa.sun_path[sizeof(sa.sun_path) - 1] = '\0';
-    return strcmp(sa.sun_path, path) == 0 && stat(path, st) == 0 && S_ISSOCK(st->st_mode);
+    return strcmp(sa.sun_path, path) == 0 && lstat(path, st) == 0 && S_ISSOCK(st->st_mode) &&
+           st->st_dev == chr->wire->listen_dev && st->st_ino == chr->wire->listen_ino;
 }
 
 /* The client a previous dmd had connected: on the line again, and the
@@ -762,7 +766,7 @@ static int socket_listen(struct chardev *chr, const char *path)
 {
     int fd = store_take(chr, "listen");
 
-    if (fd >= 0 && stored_listener_usable(fd, path, &chr->path_st) &&
+    if (fd >= 0 && stored_listener_usable(chr, fd, path, &chr->path_st) &&
         set_nonblock(fd, NULL) == 0) {
         log_dev(LOG_INFO, chr->owner, "socket backend listening on %s (kept across a restart)",
                 path);
@@ -774,6 +778,8 @@ static int socket_listen(struct chardev *chr, const char *path)
     }
     fd = unix_listen(path, 1, chr->owner, "socket backend", &chr->path_st);
     if (fd >= 0) {
+        chr->wire->listen_dev = chr->path_st.st_dev;
+        chr->wire->listen_ino = chr->path_st.st_ino;
         store_put(chr, fd, "listen", true);
         log_dev(LOG_INFO, chr->owner, "socket backend listening on %s", path);
     }

@@ -88,6 +88,10 @@ struct chardev;
 struct chardev_wire {
     _Atomic uint64_t tx; /* output positions below this reached the kernel */
     _Atomic uint64_t rx; /* input positions below this left the kernel */
+    /* The socket file a socket backend's listener was bound to, so the
+     * next dmd reuses a stored listener only if that file is still the
+     * one at the path. */
+    uint64_t listen_dev, listen_ino;
 };
 
 /*

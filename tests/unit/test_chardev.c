@@ -1818,6 +1818,62 @@ static void child_listener_path_removed(const char *dir)
     CHECK(access(path, F_OK) < 0); /* ours, so removed at close */
 }
 
+/*
+ * While dmd was down another process bound its own socket at the path: the
+ * stored listener is not reused (the file it was bound to is gone, and the
+ * one there is not the one it bound, whatever its name), and, as at any
+ * start, the socket at the path is replaced by the backend's own.
+ */
+static void child_listener_path_taken(const char *dir)
+{
+    struct recorder rec_a = { .room = 64 }, rec_b = { .room = 64 };
+    struct ev_loop *loop_a, *loop_b;
+    struct chardev *b;
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    struct stat foreign, after;
+    char path[128], text[160], buf[512];
+    int notify, fds[1], other, fd, c;
+
+    child_reserve_low_fds();
+    loop_a = ev_loop_new(EVFLAG_AUTO);
+    CHECK(loop_a != NULL);
+    notify = bind_notify(dir);
+    CHECK(notify > 6);
+    snprintf(path, sizeof(path), "%s/uart0.sock", dir);
+    snprintf(text, sizeof(text), "socket:%s", path);
+    (void)child_open(loop_a, text, NULL, &rec_a, &child_wire);
+    fds[0] = child_expect_stored(notify, "uart0.listen");
+    CHECK(unlink(path) == 0);
+    other = socket(AF_UNIX, SOCK_STREAM, 0);
+    CHECK(other >= 0 && strlen(path) < sizeof(sa.sun_path));
+    strcpy(sa.sun_path, path);
+    CHECK(bind(other, (struct sockaddr *)&sa, sizeof(sa)) == 0 && listen(other, 1) == 0);
+    CHECK(stat(path, &foreign) == 0);
+
+    child_pass(fds, 1, "uart0.listen");
+    loop_b = ev_loop_new(EVFLAG_AUTO);
+    CHECK(loop_b != NULL);
+    b = child_open(loop_b, text, NULL, &rec_b, &child_wire);
+    CHECK(notify_recv(notify, buf, sizeof(buf), &fd) >= 0);
+    CHECK(strcmp(buf, "FDSTOREREMOVE=1\nFDNAME=uart0.listen") == 0 && fd < 0);
+    fd = child_expect_stored(notify, "uart0.listen");
+    close(fd);
+    CHECK(stat(path, &after) == 0 && after.st_ino != foreign.st_ino);
+    c = child_connect(path);
+    child_run(loop_b, 5);
+    CHECK(rec_b.carrier);
+    close(c);
+    chardev_close(b);
+    close(other);
+}
+
+static void test_store_listener_path_taken(void **state)
+{
+    struct fx *f = *state;
+
+    in_child(child_listener_path_taken, f->dir);
+}
+
 static void test_store_listener_path_removed(void **state)
 {
     struct fx *f = *state;
@@ -1937,6 +1993,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_store_skips_unusable_owner, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_store_reuses_listener_and_client, fx_setup,
                                         fx_teardown),
+        cmocka_unit_test_setup_teardown(test_store_listener_path_taken, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_store_listener_path_removed, fx_setup,
                                         fx_teardown),
         cmocka_unit_test_setup_teardown(test_store_reuses_pty, fx_setup, fx_teardown),
