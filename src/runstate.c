@@ -307,8 +307,10 @@ bool runstate_save_commit(struct runstate *rs, size_t i, size_t len,
 
     if (len > RUNSTATE_SNAPSHOT_MAX)
         return false;
-    if (answer == NULL && cur != NULL && cur->len == len &&
-        memcmp(cur->snapshot, h->snapshot, len) == 0)
+    /* Unchanged: nothing to flip, even for a request's answer.  Carried
+     * out again after a crash, a request that changed nothing gives the
+     * same answer. */
+    if (cur != NULL && cur->len == len && memcmp(cur->snapshot, h->snapshot, len) == 0)
         return false;
     h->len = (uint32_t)len;
     h->vcpu1 = answer != NULL ? answer->vcpu + 1 : 0;

@@ -74,8 +74,9 @@ struct chardev_wire *runstate_wire(struct runstate *rs, size_t i);
 /*
  * Saving instance i: serialize into the buffer runstate_save_buffer()
  * returns (RUNSTATE_SNAPSHOT_MAX bytes), then runstate_save_commit() with
- * the length.  The half becomes current unless it equals the current one
- * and there is no answer to record (nothing the guest could see changed).
+ * the length.  The half becomes current, with the answer, unless it equals
+ * the current one: then nothing the guest could see changed, and a request
+ * carried out again after a crash gives the same answer without one.
  * Returns true when it became current.
  */
 uint8_t *runstate_save_buffer(struct runstate *rs, size_t i);

@@ -20,10 +20,18 @@
 #include "pci.h"
 
 /* One configured device and, when it sits behind PCI, its function. */
+/* A frame's head: name and type (a length byte each), state_version. */
+#define FRAME_NAME_MAX 255
+#define FRAME_HEAD_MAX (2 * (1 + FRAME_NAME_MAX) + 4)
+
 struct instance {
     struct device dev;
     struct devices *owner;
     struct pci_function *pci;
+    /* The head of this instance's snapshot frame, made once: it is the
+     * same in every save. */
+    uint8_t head[FRAME_HEAD_MAX];
+    size_t head_len;
 };
 
 struct devices {
@@ -186,6 +194,27 @@ static void describe(const struct device *dev)
         log_dev(LOG_INFO, dev->name, "%s", what);
 }
 
+static void put_name(struct snap_out *out, const char *name)
+{
+    size_t len = strlen(name);
+
+    if (len > FRAME_NAME_MAX)
+        len = FRAME_NAME_MAX;
+    snap_put_u8(out, (uint8_t)len);
+    snap_put_bytes(out, name, len);
+}
+
+static void make_frame_head(struct instance *in)
+{
+    struct snap_out out;
+
+    snap_out_init(&out, in->head, sizeof(in->head));
+    put_name(&out, in->dev.name);
+    put_name(&out, in->dev.type->name);
+    snap_put_u32(&out, in->dev.type->state_version);
+    in->head_len = (size_t)(out.p - in->head);
+}
+
 static int create_one(struct devices *devs, struct instance *in, const struct dev_config *dc,
                       struct ev_loop *loop)
 {
@@ -200,6 +229,7 @@ static int create_one(struct devices *devs, struct instance *in, const struct de
     dev->wire = devs->rs != NULL ? runstate_wire(devs->rs, (size_t)(in - devs->inst)) : NULL;
     dev->max_access = dc->type->max_access;
     dev->wide = dc->type->wide;
+    make_frame_head(in);
     if (dc->irq.kind != IRQ_NONE) {
         dev->irq = irq_line_create(devs->xen, &dc->irq, dc->name);
         if (dev->irq == NULL)
@@ -293,23 +323,11 @@ void devices_timeoffset(struct devices *devs, int64_t offset_seconds)
 
 /* ---- state across a crash ----------------------------------------------- */
 
-#define FRAME_NAME_MAX 255
-
 _Static_assert(offsetof(struct instance, dev) == 0, "a region's owner is its instance's dev");
 
 static struct instance *instance_of(struct device *dev)
 {
     return (struct instance *)(void *)dev;
-}
-
-static void put_name(struct snap_out *out, const char *name)
-{
-    size_t len = strlen(name);
-
-    if (len > FRAME_NAME_MAX)
-        len = FRAME_NAME_MAX;
-    snap_put_u8(out, (uint8_t)len);
-    snap_put_bytes(out, name, len);
 }
 
 /* Does the next name in the frame equal `name`? */
@@ -328,9 +346,7 @@ static void frame_save(const struct instance *in, struct snap_out *out)
 {
     struct device *dev = (struct device *)&in->dev;
 
-    put_name(out, dev->name);
-    put_name(out, dev->type->name);
-    snap_put_u32(out, dev->type->state_version);
+    snap_put_bytes(out, in->head, in->head_len);
     irq_line_save(dev->irq, out);
     if (in->pci != NULL)
         pci_function_save(in->pci, out);
