@@ -1018,7 +1018,8 @@ static size_t held_capacity(enum chardev_kind kind)
 {
     switch (kind) {
     case CHARDEV_JOURNAL:
-        return CHARDEV_JOURNAL_LINE_MAX;
+        /* journal_write() sends a line the moment it is this long */
+        return CHARDEV_JOURNAL_LINE_MAX - 1;
     case CHARDEV_STDIO:
     case CHARDEV_SOCKET:
     case CHARDEV_PTY:
@@ -1102,6 +1103,10 @@ int chardev_restore(struct chardev *chr, struct snap_in *in, bool apply)
         (chr->kind != CHARDEV_JOURNAL && raw != len))
         return -EINVAL;
     if (!snap_get_bytes(in, bytes, len))
+        return -EINVAL;
+    /* A journal line never holds the \n that ends it or a \r (dropped). */
+    if (chr->kind == CHARDEV_JOURNAL &&
+        (memchr(bytes, '\n', len) != NULL || memchr(bytes, '\r', len) != NULL))
         return -EINVAL;
     if (!apply)
         return 0;

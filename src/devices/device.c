@@ -330,16 +330,16 @@ static struct instance *instance_of(struct device *dev)
     return (struct instance *)(void *)dev;
 }
 
-/* Does the next name in the frame equal `name`? */
+/* Is the next name in the frame exactly what put_name() writes for
+ * `name`?  (Not merely up to a NUL byte in it.) */
 static bool name_matches(struct snap_in *in, const char *name)
 {
-    char got[FRAME_NAME_MAX + 1];
+    char got[FRAME_NAME_MAX];
     size_t len = snap_get_u8(in);
 
     if (!snap_get_bytes(in, got, len))
         return false;
-    got[len] = '\0';
-    return strncmp(got, name, FRAME_NAME_MAX) == 0;
+    return len == strnlen(name, FRAME_NAME_MAX) && memcmp(got, name, len) == 0;
 }
 
 static void frame_save(const struct instance *in, struct snap_out *out)

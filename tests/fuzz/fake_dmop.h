@@ -7,7 +7,9 @@
  *  - a range is mapped to the ioreq server exactly while the routing table
  *    (iospace) holds a region for it, so the two never disagree;
  *  - a range is unmapped only if it was mapped, with the same bounds;
- *  - an interrupt DMOP is issued only when the line's level changes;
+ *  - an interrupt DMOP is issued only when the line's level changes
+ *    (except while a restore tells Xen a line's level again, irq.h:
+ *    fake_dmop_restoring());
  *  - after teardown nothing is mapped and every line is low.
  *
  * A broken rule aborts (see fuzz_check.h).  The interrupt rule assumes
@@ -33,5 +35,13 @@ void fake_dmop_check_idle(const struct iospace *sp);
 
 /* The level Xen was last given for a PCI INTx line (pin 0 = INTA). */
 bool fake_dmop_intx_level(uint8_t bus, uint8_t dev, uint8_t pin);
+
+/* While on (devices_restore()), a level DMOP may repeat the level Xen
+ * already has: a restored line tells Xen its level again, in case the
+ * crash came between a DMOP and the save after it (irq.h). */
+void fake_dmop_restoring(bool on);
+
+/* Interrupt DMOPs (levels and MSIs) since the last reset. */
+unsigned fake_dmop_irq_calls(void);
 
 #endif

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * sd_proto_journal_sendv() for the fuzz targets (see fake_journal.h):
- * checks the entry is one log.c means to send, counts it by kind, drops it.
- * The targets do not link src/sd_proto.c, so this definition is the only
- * one.
+ * checks the entry is one log.c (or a chardev's journal backend) means to
+ * send, counts it by kind, drops it.  Also the descriptor store.  The
+ * targets do not link src/sd_proto.c, so these definitions are the only
+ * ones.
  */
 #include "fake_journal.h"
 
@@ -11,12 +12,17 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 #include "fuzz_check.h"
 #include "sd_proto.h"
 
 #define MESSAGE_FIELD "MESSAGE="
 #define DEVICE_FIELD "DMD_DEVICE="
+/* A guest's line from a chardev's journal backend (chardev.c), not a log
+ * message of dmd's own (SYSLOG_IDENTIFIER=dmd). */
+#define GUEST_LINE_FIELD "SYSLOG_IDENTIFIER=dmd-"
+#define GUEST_LINE_MAX 1024 /* chardev.c's CHARDEV_JOURNAL_LINE_MAX */
 
 /* Kinds beyond this many are only in the total: a run that logs that
  * many different things is caught by the total anyway. */
@@ -117,6 +123,19 @@ static void count_kind(const struct iovec *iov, int n)
     kinds[i].count++;
 }
 
+/* A guest's line is split at each \n, has its \r dropped and is sent when
+ * it reaches the longest a line may be. */
+static void check_guest_line(const struct iovec *msg)
+{
+    const char *text = (const char *)msg->iov_base + strlen(MESSAGE_FIELD);
+    size_t len = msg->iov_len - strlen(MESSAGE_FIELD);
+
+    FUZZ_CHECK(len <= GUEST_LINE_MAX, "a guest line of %zu bytes sent to the journal", len);
+    FUZZ_CHECK(memchr(text, '\n', len) == NULL && memchr(text, '\r', len) == NULL,
+               "a guest line sent to the journal holds a \\n or \\r: \"%.*s\"", (int)len,
+               text);
+}
+
 int sd_proto_journal_sendv(const struct iovec *iov, int n)
 {
     FUZZ_CHECK(n >= 2 && iov[0].iov_len >= strlen(MESSAGE_FIELD) &&
@@ -125,6 +144,8 @@ int sd_proto_journal_sendv(const struct iovec *iov, int n)
     for (int i = 0; i < n; i++)
         FUZZ_CHECK(memchr(iov[i].iov_base, '=', iov[i].iov_len) != NULL,
                    "journal field %d is not FIELD=value", i);
+    if (field(iov, n, GUEST_LINE_FIELD) != NULL)
+        check_guest_line(&iov[0]);
     entries++;
     count_kind(iov, n);
     return 0;
@@ -132,9 +153,38 @@ int sd_proto_journal_sendv(const struct iovec *iov, int n)
 
 /*
  * The descriptor store: the targets run as no service manager's child, so
- * nothing was passed and nothing can be stored (what sd_proto.c does
- * without $NOTIFY_SOCKET and LISTEN_FDS).
+ * nothing was passed and nothing dmd stores is kept (what sd_proto.c does
+ * without $NOTIFY_SOCKET and LISTEN_FDS); only what a target puts there
+ * itself is handed out (fake_journal.h).
  */
+#define STORE_MAX 4
+
+static struct {
+    char name[64];
+    int fd; /* -1: a free entry */
+} store[STORE_MAX] = { { "", -1 }, { "", -1 }, { "", -1 }, { "", -1 } };
+
+void fake_fdstore_put(const char *name, int fd)
+{
+    for (unsigned i = 0; i < STORE_MAX; i++) {
+        if (store[i].fd < 0) {
+            snprintf(store[i].name, sizeof(store[i].name), "%s", name);
+            store[i].fd = fd;
+            return;
+        }
+    }
+    FUZZ_CHECK(false, "the fake descriptor store is full");
+}
+
+void fake_fdstore_clear(void)
+{
+    for (unsigned i = 0; i < STORE_MAX; i++) {
+        if (store[i].fd >= 0)
+            close(store[i].fd);
+        store[i].fd = -1;
+    }
+}
+
 int sd_proto_listen_init(void)
 {
     return 0;
@@ -142,7 +192,14 @@ int sd_proto_listen_init(void)
 
 int sd_proto_take_fd(const char *name)
 {
-    (void)name;
+    for (unsigned i = 0; i < STORE_MAX; i++) {
+        if (store[i].fd >= 0 && strcmp(store[i].name, name) == 0) {
+            int fd = store[i].fd;
+
+            store[i].fd = -1;
+            return fd;
+        }
+    }
     return -1;
 }
 

@@ -4,14 +4,26 @@
 
 The seeds are committed; this script says what each one is and rewrites
 them when an input format changes (the formats are described at the top
-of fuzz_iospace.c, fuzz_ring.c and fuzz_statefile.c).  fuzz_config's seeds are the example
-configs and the integration tests' configs, plus a few broken files.
+of fuzz_iospace.c, fuzz_ring.c, fuzz_statefile.c and fuzz_runstate.c).
+fuzz_config's seeds are the example configs and the integration tests'
+configs, plus a few broken files; fuzz_record's are server records.
+
+fuzz_runstate's seeds are real snapshots: each scenario below drives the
+devices of a fresh start into some state and saves them, and the target
+itself (run with DMD_FUZZ_SEED_OUT) writes the seed from what they saved.
+So that part needs the target built: $DMD_FUZZ_RUNSTATE, else
+build-fuzz/tests/fuzz/fuzz_runstate (scripts/fuzz builds it); without it
+the committed fuzz_runstate seeds are left as they are.
 
 Usage: tests/fuzz/make_seeds.py
 """
+import os
 import pathlib
 import shutil
 import struct
+import subprocess
+import sys
+import tempfile
 
 FUZZ = pathlib.Path(__file__).resolve().parent
 ROOT = FUZZ.parent.parent
@@ -791,6 +803,426 @@ def write_statefile_seeds():
         write(CORPUS / "fuzz_statefile" / name, body)
 
 
+# ---- fuzz_record ----------------------------------------------------------------
+
+RECORD_SEEDS = {
+    "written-by-dmd": "# dmd: ioreq server of domain 5 (removed when dmd stops cleanly)\n"
+                      "server = 1\nbufioreq = atomic\nport = 0x3f8-0x3ff\nport = 0x70-0x73\n"
+                      "mmio = 0x9000000-0x900001f\nmmio = 0xe0000000-0xe0000fff\n"
+                      "pci = 00:05.0\npci = 00:06.0\n",
+    "no-ranges": "server = 0\nbufioreq = off\n",
+    "legacy-limits": "server = 65535\nbufioreq = legacy\nport = 0-0xffff\n"
+                     "mmio = 0-0xffffffffffffffff\npci = ff:1f.7\n",
+    "spacing-crlf": "  # a comment\r\n\tserver=  010 \r\n\r\nbufioreq =off\t\r\n"
+                    "port= 1016-1023\r\npci = 0A:1f.3\r\n",
+    "errors": "server = 1\nbufioreq = atomic\nport = 0x10000-0x10001\n",
+    "twice": "server = 1\nserver = 2\nbufioreq = off\n",
+    "bad-pci": "server = 1\nbufioreq = off\npci = -1:05.0\npci = 00:20.0\n",
+    "backwards": "server = 1\nbufioreq = off\nmmio = 0x2000-0x1000\n",
+    "no-equals": "server 1\nbufioreq = off\n",
+    "nul": "server = 1\0\nbufioreq = off\n",
+    "long-line": "server = 1\nbufioreq = off\n# " + "x" * 200 + "\n",
+    "empty": "",
+}
+
+
+def write_record_seeds():
+    for name, text in RECORD_SEEDS.items():
+        write(CORPUS / "fuzz_record" / name, text.encode())
+    ranges = "".join(f"port = {0x1000 + 8 * i:#x}-{0x1007 + 8 * i:#x}\n" for i in range(256))
+    ranges += "".join(f"mmio = {0xf0000000 + 0x1000 * i:#x}-{0xf0000fff + 0x1000 * i:#x}\n"
+                      for i in range(256))
+    ranges += "".join(f"pci = {i >> 5:02x}:{i & 31:02x}.0\n" for i in range(257))
+    write(CORPUS / "fuzz_record" / "one-range-too-many",
+          ("server = 3\nbufioreq = legacy\n" + ranges).encode())
+
+
+# ---- fuzz_runstate ------------------------------------------------------------------
+
+RS_X86, RS_ARM = 0, 1
+RS_DEVICES = {RS_X86: 8, RS_ARM: 6}  # instances in each of the target's configs
+RS_NONE = 0xC000  # an instance's u16: mode 3, no snapshot
+RS_SEL = {1: 0, 2: 1, 4: 2, 8: 3}
+OP_UART_HOST, OP_GPIO_HOST, OP_CLOCK, OP_SAVE, OP_TIMEOFFSET = 11, 12, 13, 14, 15
+
+# The targets of guest accesses (fuzz_runstate.c's tables).
+X86_COM1, X86_MMIO0, X86_CFG_INTX, X86_CFG_MSI, X86_BARS, X86_CMOS = 0, 1, 2, 3, 4, 5
+X86_PL031, X86_PL061, X86_CFG_GPIO, X86_GPIO_BAR = 6, 7, 8, 9
+ARM_UART0, ARM_UART1, ARM_PL031, ARM_PL061, ARM_CMOS, ARM_GPIO1 = 0, 1, 2, 3, 4, 5
+BAR_INTX, BAR_MSI = 0xC000, 0xC080  # the PCI UARTs' BAR0s: offset 0 and 0x80 of X86_BARS
+GPIO_BAR = 0xE0000000
+CLOCK_START_SEC = 1709164798  # 2024-02-28 23:59:58 (and half a second)
+
+
+def gp(reg):
+    """A pl061 register (GPIODIR...) as a PLACE_PL061 byte; GPIODATA with
+    mask m is byte m (below 0x40).  The pl031's (PL031_*) are their offsets."""
+    return 0x40 + reg - GPIODIR
+
+
+def rs_start(config):
+    """A fresh start: no instance has a snapshot, the clock at its start."""
+    return bytes([config]) + struct.pack("<I", 0) + struct.pack("<H", RS_NONE) * RS_DEVICES[config]
+
+
+def rs_acc(target, direction, off, data=0, size=1):
+    """A guest access (direction READ or WRITE) through a target's byte."""
+    out = bytes([target | direction << 4 | RS_SEL[size] << 5, off])
+    return out + (data.to_bytes(size, "little") if direction == WRITE else b"")
+
+
+def rs_uart_host(kind, data=b""):
+    """The UART socket's host end: 0 connect, 1 send data (<= 8 bytes), 2 read, 3 hang up."""
+    return bytes([OP_UART_HOST, kind | len(data) << 2]) + data
+
+
+def rs_gpio_host(kind, client=0, which=0, line=0, level=0):
+    """A GPIO client: 0 connect, 1 request (gpio host dictionary: 0 get, 2 set, 3 watch),
+    3 read, 4 hang up."""
+    out = bytes([OP_GPIO_HOST, kind | client << 6])
+    return out + (bytes([which, line, level]) if kind == 1 else b"")
+
+
+def rs_clock(amount, unit=3, back=False):
+    """Step the host clock by amount units (0 ns, 1 us, 2 ms, 3 s)."""
+    return bytes([OP_CLOCK, unit | int(back) << 2]) + struct.pack("<I", amount)
+
+
+RS_WAIT = bytes([OP_CLOCK, 0x80])
+RS_SAVE = bytes([OP_SAVE])
+
+
+def rs_uart_setup(target, base=0, ier=0x01, mcr=0x0B, fcr=0xC7):
+    """8n1 at 115200, FIFOs, interrupts (the 8250 driver's start-up)."""
+    return b"".join([
+        rs_acc(target, WRITE, base + 3, 0x80), rs_acc(target, WRITE, base + 0, 0x01),
+        rs_acc(target, WRITE, base + 1, 0x00), rs_acc(target, WRITE, base + 3, 0x03),
+        rs_acc(target, WRITE, base + 2, fcr), rs_acc(target, WRITE, base + 4, mcr),
+        rs_acc(target, WRITE, base + 7, 0x5A), rs_acc(target, WRITE, base + 1, ier),
+    ])
+
+
+def rs_mmio_uart(target, reg_shift):
+    """A memory-mapped UART's register r as the target's byte."""
+    return lambda direction, reg, data=0: rs_acc(target, direction, reg << reg_shift, data,
+                                                 size=1 << reg_shift)
+
+
+def rs_pci_bar(cfg_target, bar, command):
+    return (rs_acc(cfg_target, WRITE, 0x10, bar, size=4) +
+            rs_acc(cfg_target, WRITE, 0x04, command, size=2))
+
+
+def rs_pci_msi(cfg_target, masked):
+    return b"".join([
+        rs_acc(cfg_target, WRITE, 0x44, 0xFEE00000, size=4),
+        rs_acc(cfg_target, WRITE, 0x48, 0, size=4),
+        rs_acc(cfg_target, WRITE, 0x4C, 0x4041, size=2),
+        rs_acc(cfg_target, WRITE, 0x50, int(masked), size=4),
+        rs_acc(cfg_target, WRITE, 0x42, 0x0001, size=2),
+    ])
+
+
+def rs_cmos(target, index, value=None, bank=0):
+    """Select a CMOS register (bank 1: the extended RAM) and write or read it."""
+    out = rs_acc(target, WRITE, 2 * bank, index)
+    return out + (rs_acc(target, READ, 2 * bank + 1) if value is None
+                  else rs_acc(target, WRITE, 2 * bank + 1, value))
+
+
+def rs_gpio_use(target):
+    """gpio-pl061: lines 4 and 5 outputs, both edges on 0, rising on 1, level-high on 2."""
+    return b"".join([
+        rs_acc(target, WRITE, gp(GPIODIR), 0x30), rs_acc(target, WRITE, 0x30, 0x10),
+        rs_acc(target, WRITE, gp(GPIOIS), 0x04), rs_acc(target, WRITE, gp(GPIOIBE), 0x01),
+        rs_acc(target, WRITE, gp(GPIOIEV), 0x06), rs_acc(target, WRITE, gp(GPIOIE), 0x07),
+        rs_acc(target, WRITE, gp(GPIOAFSEL), 0x08), rs_acc(target, READ, gp(GPIORIS)),
+    ])
+
+
+def x86_scenarios():
+    def com1(d, r, v=0):
+        return rs_acc(X86_COM1, d, r, v)
+
+    def intx(d, r, v=0):  # 00:05.0's UART through its BAR0
+        return rs_acc(X86_BARS, d, r, v)
+
+    def msi(d, r, v=0):  # 00:06.0's
+        return rs_acc(X86_BARS, d, 0x80 + r, v)
+
+    def cfg(target, d, reg, v=0, size=4):
+        return rs_acc(target, d, reg, v, size=size)
+
+    def cmos(index, value=None, bank=0):
+        return rs_cmos(X86_CMOS, index, value, bank)
+
+    def pl031(d, reg, v=0):
+        return rs_acc(X86_PL031, d, reg, v, size=4)
+
+    def gpio_bar(d, reg, v=0):
+        return rs_acc(X86_GPIO_BAR, d, reg, v)
+
+    mmio0 = rs_mmio_uart(X86_MMIO0, 2)
+    return {
+        # Host bytes waiting in com1's FIFO below the trigger level: a
+        # character timeout interrupt, ISA 4 high; the guest then reads.
+        "x86-uart-rx-fifo": [
+            rs_uart_setup(X86_COM1), rs_uart_host(0), rs_uart_host(1, b"hello\r\n!"),
+            rs_uart_host(1, b"more"), RS_SAVE, com1(READ, 2), com1(READ, 0), com1(READ, 5),
+            com1(READ, 0), rs_uart_host(2), rs_uart_host(3)],
+        # Loopback without FIFOs: an overrun, modem deltas, THRE pending.
+        "x86-uart-loopback": [
+            rs_uart_setup(X86_COM1, ier=0x0F, fcr=0x00), com1(WRITE, 4, 0x1F),
+            com1(WRITE, 0, 0x41), com1(WRITE, 0, 0x42), RS_SAVE, com1(READ, 5), com1(READ, 6),
+            com1(READ, 0), com1(READ, 2)],
+        # The MMIO UART (reg_shift 2): divisor latched, THRE interrupt up.
+        "x86-uart-mmio-thre": [
+            mmio0(WRITE, 3, 0x80), mmio0(WRITE, 0, 0x0C), mmio0(WRITE, 1, 0x00),
+            mmio0(WRITE, 3, 0x1B), mmio0(WRITE, 2, 0x87), mmio0(WRITE, 7, 0xC3),
+            mmio0(WRITE, 1, 0x02), mmio0(WRITE, 0, 0x58), RS_SAVE, mmio0(READ, 2),
+            mmio0(READ, 5), mmio0(WRITE, 1, 0x00)],
+        # 00:05.0: BAR0 placed and decoding, INTx raised, then Interrupt
+        # Disable set with the line still driven.
+        "x86-pci-intx": [
+            rs_pci_bar(X86_CFG_INTX, BAR_INTX, 0x0001), rs_uart_setup(X86_BARS, ier=0x03),
+            intx(WRITE, 0, 0x61), cfg(X86_CFG_INTX, WRITE, 0x3C, 0x0B, size=1),
+            cfg(X86_CFG_INTX, WRITE, 0x04, 0x0401, size=2), RS_SAVE,
+            cfg(X86_CFG_INTX, READ, 0x06, size=2), cfg(X86_CFG_INTX, WRITE, 0x04, 1, size=2),
+            intx(READ, 2)],
+        # 00:06.0: BAR0 and MSI enabled but masked, THRE pending as a held
+        # message; its journal backend holds half a line.
+        "x86-pci-msi-masked": [
+            rs_pci_bar(X86_CFG_MSI, BAR_MSI, 0x0005), rs_pci_msi(X86_CFG_MSI, True),
+            msi(WRITE, 0, ord("o")), msi(WRITE, 0, ord("k")), msi(WRITE, 0, ord("\r")),
+            rs_uart_setup(X86_BARS, 0x80, ier=0x02), RS_SAVE, cfg(X86_CFG_MSI, READ, 0x54),
+            cfg(X86_CFG_MSI, WRITE, 0x50, 0), msi(WRITE, 0, ord("\n"))],
+        # MSI enabled and unmasked, a BAR moved, a whole line and a partial one.
+        "x86-pci-msi-moved": [
+            rs_pci_bar(X86_CFG_MSI, 0xC040, 0x0005), rs_pci_msi(X86_CFG_MSI, False),
+            rs_acc(X86_BARS, WRITE, 0x41, 0x02), rs_pci_bar(X86_CFG_MSI, BAR_MSI, 0x0005),
+            *[msi(WRITE, 0, c) for c in b"line one\nline tw"], RS_SAVE, msi(READ, 2),
+            cfg(X86_CFG_MSI, WRITE, 0x42, 0, size=2)],
+        # The CMOS RTC: an alarm at midnight that has fired (AF, ISA 8 high),
+        # NVRAM in both banks, the extended bank's index left at 0x21.
+        "x86-cmos-alarm": [
+            cmos(0x01, 0x00), cmos(0x03, 0x00), cmos(0x05, 0x00), cmos(0x0B, 0x22),
+            cmos(0x0E, 0x5A), cmos(0x7F, 0xA5), cmos(0x21, 0x42, bank=1), rs_clock(2), RS_WAIT,
+            cmos(0x0A), RS_SAVE, cmos(0x0C), cmos(0x00), rs_clock(86400)],
+        # Periodic interrupts at 1024 Hz pending, then the clock held with
+        # SET and a new time written (held registers), 12-hour binary.
+        "x86-cmos-periodic-set": [
+            cmos(0x0A, 0x26), cmos(0x0B, 0x40), RS_WAIT, cmos(0x0B, 0xC4), cmos(0x00, 30),
+            cmos(0x02, 15), cmos(0x04, 0x81), cmos(0x07, 31), cmos(0x08, 12), cmos(0x09, 99),
+            cmos(0x32, 20), RS_SAVE, cmos(0x0B, 0x44), cmos(0x0C)],
+        # The pl031: LR moved the clock, MR matched (RIS, MIS, ISA 9 high).
+        "x86-pl031-match": [
+            pl031(WRITE, PL031_LR, 0x10000000), pl031(WRITE, PL031_MR, 0x10000002),
+            pl031(WRITE, PL031_IMSC, 1), rs_clock(3), RS_WAIT, pl031(READ, PL031_DR), RS_SAVE,
+            pl031(READ, PL031_RIS), pl031(WRITE, PL031_ICR, 1)],
+        # The pl061 with a host on its socket setting lines: edges latched,
+        # a level line matching, ISA 10 high.
+        "x86-pl061-edges": [
+            rs_gpio_use(X86_PL061), rs_gpio_host(0), rs_gpio_host(1, which=3),
+            rs_gpio_host(1, which=2, line=0, level=0), rs_gpio_host(1, which=2, line=1, level=0),
+            rs_gpio_host(1, which=2, line=1, level=1), rs_gpio_host(3), RS_SAVE,
+            rs_acc(X86_PL061, READ, gp(GPIOMIS)), rs_acc(X86_PL061, WRITE, gp(GPIOIC), 0x01),
+            rs_gpio_host(1, which=0), rs_gpio_host(3), rs_gpio_host(4)],
+        # A pl061 behind 00:07.0: memory BAR0, MSI; an edge sent a message,
+        # then the vector was masked and another is pending.
+        "x86-pci-gpio-msi": [
+            rs_pci_bar(X86_CFG_GPIO, GPIO_BAR, 0x0006), rs_pci_msi(X86_CFG_GPIO, False),
+            gpio_bar(WRITE, gp(GPIODIR), 0x0F), gpio_bar(WRITE, gp(GPIOIBE), 0x0F),
+            gpio_bar(WRITE, gp(GPIOIE), 0x03), gpio_bar(WRITE, 0x01, 0x01),
+            cfg(X86_CFG_GPIO, WRITE, 0x50, 1), gpio_bar(WRITE, gp(GPIOIC), 0x01),
+            gpio_bar(WRITE, 0x02, 0x02), RS_SAVE, cfg(X86_CFG_GPIO, READ, 0x54),
+            cfg(X86_CFG_GPIO, WRITE, 0x50, 0)],
+        # Everything at once, and a TIMEOFFSET.
+        "x86-all-busy": [
+            rs_uart_setup(X86_COM1), rs_uart_host(0), rs_uart_host(1, b"abc"),
+            mmio0(WRITE, 1, 0x02), rs_pci_bar(X86_CFG_INTX, BAR_INTX, 0x0401),
+            intx(WRITE, 1, 0x02), rs_pci_bar(X86_CFG_MSI, BAR_MSI, 0x0005),
+            rs_pci_msi(X86_CFG_MSI, True), msi(WRITE, 1, 0x02), msi(WRITE, 0, 0x78),
+            cmos(0x0B, 0x32), cmos(0x05, 0xC0), pl031(WRITE, PL031_IMSC, 1),
+            rs_gpio_use(X86_PL061), bytes([OP_TIMEOFFSET]) + struct.pack("<i", -3600),
+            rs_clock(1), RS_WAIT, RS_SAVE, rs_uart_host(1, b"z"), com1(READ, 0),
+            rs_uart_host(3)],
+    }
+
+
+def arm_scenarios():
+    def pl031(d, reg, v=0):
+        return rs_acc(ARM_PL031, d, reg, v, size=4)
+
+    def gpio1(d, reg, v=0):
+        return rs_acc(ARM_GPIO1, d, reg, v)
+
+    def cmos(index, value=None):
+        return rs_cmos(ARM_CMOS, index, value)
+
+    uart0 = rs_mmio_uart(ARM_UART0, 2)
+    uart1 = rs_mmio_uart(ARM_UART1, 0)
+    return {
+        # uart0 (level SPI 44) with host bytes, uart1 (edge SPI 40) with a
+        # partial journal line and THRE pending.
+        "arm-uarts": [
+            uart0(WRITE, 2, 0x07), uart0(WRITE, 1, 0x05), uart0(WRITE, 4, 0x03),
+            rs_uart_host(0), rs_uart_host(1, b"root\r"), uart1(WRITE, 1, 0x02),
+            uart1(WRITE, 0, ord("#")), uart1(WRITE, 0, ord(" ")), RS_SAVE, uart0(READ, 0),
+            uart0(READ, 2), uart1(READ, 2), uart1(WRITE, 0, 0x0A)],
+        # The pl031 (edge SPI 45) matched; the pl061 (SPI 46) with a host
+        # driving a level line; gpio1 (3 lines, no interrupt) programmed.
+        "arm-rtc-gpio": [
+            pl031(WRITE, PL031_MR, CLOCK_START_SEC + 1), pl031(WRITE, PL031_IMSC, 1),
+            rs_clock(1500, unit=2), RS_WAIT, pl031(READ, PL031_RIS), rs_gpio_use(ARM_PL061),
+            rs_gpio_host(0, client=1), rs_gpio_host(1, client=1, which=2, line=2, level=1),
+            gpio1(WRITE, gp(GPIODIR), 0x05), gpio1(WRITE, 0x07, 0x07),
+            gpio1(WRITE, gp(GPIOIBE), 0x07), gpio1(WRITE, 0x07, 0x00), RS_SAVE,
+            pl031(READ, PL031_DR), gpio1(READ, gp(GPIORIS)), rs_gpio_host(4, client=1)],
+        # The memory-mapped CMOS (no extended bank, SPI 47): update interrupts.
+        "arm-cmos-update": [
+            cmos(0x0B, 0x12), cmos(0x20, 0x77), rs_clock(1), RS_WAIT, cmos(0x0A), RS_SAVE,
+            cmos(0x0C), rs_clock(5, back=True), cmos(0x00)],
+    }
+
+
+def find_runstate_target():
+    path = os.environ.get("DMD_FUZZ_RUNSTATE")
+    if path:
+        return pathlib.Path(path)
+    path = ROOT / "build-fuzz" / "tests" / "fuzz" / "fuzz_runstate"
+    return path if path.exists() else None
+
+
+def run_runstate(target, scenario, out, env_extra):
+    """Run the target once on one input; fail loudly if it does."""
+    with tempfile.NamedTemporaryFile(prefix="dmd-seed-") as f:
+        f.write(scenario)
+        f.flush()
+        env = dict(os.environ, **env_extra)
+        env["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1"
+        res = subprocess.run([str(target), f.name], env=env, capture_output=True, text=True)
+        if res.returncode != 0:
+            sys.exit(f"make_seeds.py: {target} failed on {out.name}:\n{res.stderr[-3000:]}")
+
+
+def raw_state_file(ninst, current, snapshot, taken=5):
+    """A whole state file as fuzz_runstate.c's first use reads it: domain 3,
+    its fixed fingerprint; each instance's snapshot in half current - 1,
+    answering vCPU 0's request `taken`."""
+    out = b"DMDSTATE" + struct.pack("<IIIIQ", 1, ninst, 16384, 3, 0x0123456789ABCDEF)
+    out += struct.pack("<Q", taken) + bytes(8 * 127)
+    for _ in range(ninst):
+        inst = struct.pack("<II", current, 0) + struct.pack("<QQ", 3, 0) + bytes(40)
+        half = (struct.pack("<IIQQII", len(snapshot), 1, taken, 0x1234, 1, 0) + snapshot)
+        half = half.ljust(16384, b"\0")
+        halves = [bytes(16384), bytes(16384)]
+        halves[current - 1] = half
+        out += inst + halves[0] + halves[1]
+    return out
+
+
+def split_seed(seed):
+    """A seed the target wrote (all mode 2): its config, [[tx, rx, snapshot]
+    for each instance] and the records."""
+    config, pos, parts = seed[0], 5, []
+    for _ in range(RS_DEVICES[config]):
+        (head,) = struct.unpack_from("<H", seed, pos)
+        length = head & 0x3FFF
+        tx, rx = struct.unpack_from("<QQ", seed, pos + 2)
+        pos += 2 + 16
+        parts.append([tx, rx, seed[pos:pos + length]])
+        pos += length
+    return config, parts, seed[pos:]
+
+
+def join_seed(config, parts, records, client=None, modes=None):
+    """The inverse of split_seed(); client: the host input waiting on the
+    socket UART's line at the restart; modes: each instance's, 2 unless said."""
+    out = bytes([config | (2 if client is not None else 0)]) + struct.pack("<I", 0)
+    if client is not None:
+        out += bytes([len(client)]) + client
+    for i, (tx, rx, snap) in enumerate(parts):
+        mode = modes[i] if modes else 2
+        out += struct.pack("<H", mode << 14 | len(snap))
+        out += struct.pack("<QQ", tx, rx) if mode == 2 else b""
+        out += snap
+    return out + records
+
+
+def frame_body(snap):
+    """Where a frame's body starts: after name, type and state_version."""
+    pos = 1 + snap[0]
+    return pos + 1 + snap[pos] + 4
+
+
+def with_held_output(snap, held):
+    """A 16550 frame whose chardev (its last part: emitted, accepted, held
+    positions, held length, the bytes) holds `held` more output."""
+    for length in range(0, 4097):
+        at = len(snap) - length - 28
+        emitted, accepted, raw, have = struct.unpack_from("<QQQI", snap, at)
+        if have == length == raw and raw <= emitted:
+            break
+    else:
+        sys.exit("make_seeds.py: no chardev part at the end of a 16550 frame")
+    return (snap[:at] + struct.pack("<QQQI", emitted + len(held), accepted, len(held),
+                                    len(held)) + held)
+
+
+def write_runstate_seeds():
+    target = find_runstate_target()
+    if target is None:
+        print("make_seeds.py: fuzz_runstate is not built (scripts/fuzz builds it, or set "
+              "DMD_FUZZ_RUNSTATE): its seeds are left as they are", file=sys.stderr)
+        return
+    shutil.rmtree(CORPUS / "fuzz_runstate", ignore_errors=True)
+    (CORPUS / "fuzz_runstate").mkdir(parents=True)
+    scenarios = {name: (RS_X86, b"".join(steps)) for name, steps in x86_scenarios().items()}
+    scenarios.update({name: (RS_ARM, b"".join(steps)) for name, steps in arm_scenarios().items()})
+    seeds = {}
+    for name, (config, steps) in scenarios.items():
+        out = CORPUS / "fuzz_runstate" / name
+        run_runstate(target, rs_start(config) + steps, out, {"DMD_FUZZ_SEED_OUT": str(out)})
+        # A real snapshot must be restored: checked by the target itself.
+        run_runstate(target, out.read_bytes(), out, {"DMD_FUZZ_EXPECT_RESTORE": "1"})
+        seeds[name] = out.read_bytes()
+    # Real snapshots, changed a little:
+    # - the host still on com1's line at the restart, 5 bytes of its input
+    #   in the socket, the first 4 of them already in the saved FIFO (the
+    #   wire's rx is 4 behind what the UART took: they were peeked, not
+    #   yet taken out), and 3 bytes of output still owed to it;
+    config, parts, records = split_seed(seeds["x86-uart-rx-fifo"])
+    parts[0][1] -= 4
+    parts[0][2] = with_held_output(parts[0][2], b"xyz")
+    write(CORPUS / "fuzz_runstate" / "x86-client-at-restart",
+          join_seed(config, parts, rs_uart_host(2) + records, client=b"abcd5"))
+    # - 00:06.0's image has the vector unmasked while its line holds a
+    #   message (dmd never saves that: pci.c keeps it held);
+    config, parts, records = split_seed(seeds["x86-pci-msi-masked"])
+    snap = bytearray(parts[3][2])
+    snap[frame_body(snap) + 18 + 0x50] = 0  # after the line's 18 bytes: the image
+    parts[3][2] = bytes(snap)
+    write(CORPUS / "fuzz_runstate" / "x86-msi-image-unmasked", join_seed(config, parts, records))
+    # - every instance's snapshot in half 1, without wire words;
+    config, parts, records = split_seed(seeds["x86-all-busy"])
+    write(CORPUS / "fuzz_runstate" / "x86-half-one",
+          join_seed(config, parts, records, modes=[1] * len(parts)))
+    # - a fresh start driven from scratch, and one refused because an
+    #   instance has no snapshot.
+    write(CORPUS / "fuzz_runstate" / "fresh-start", rs_start(RS_X86) + b"".join(
+        x86_scenarios()["x86-all-busy"]))
+    modes = [2] * len(parts)
+    modes[0] = 3
+    write(CORPUS / "fuzz_runstate" / "one-missing", join_seed(config, parts, records, modes=modes))
+    # Whole state files for the target's first use: header only, one
+    # instance holding a real pl061 snapshot (half 1, with an answer),
+    # and a truncated one.
+    gpio = split_seed(seeds["x86-pl061-edges"])[1][6][2]
+    write(CORPUS / "fuzz_runstate" / "raw-header-only", raw_state_file(0, 1, b""))
+    write(CORPUS / "fuzz_runstate" / "raw-one-instance", raw_state_file(1, 2, gpio))
+    write(CORPUS / "fuzz_runstate" / "raw-truncated", raw_state_file(1, 1, gpio)[:3000])
+
+
 # ---- files --------------------------------------------------------------------
 
 def write(path, data):
@@ -810,3 +1242,6 @@ if __name__ == "__main__":
     write_ring_seeds()
     write_config_seeds()
     write_statefile_seeds()
+    shutil.rmtree(CORPUS / "fuzz_record", ignore_errors=True)
+    write_record_seeds()
+    write_runstate_seeds()

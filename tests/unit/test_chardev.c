@@ -1473,8 +1473,9 @@ static void test_restore_refuses(void **state)
     chardev_close(f->chr);
     f->chr = NULL;
 
-    /* journal: a line of up to 1024 bytes, which may stand for more
-     * positions (\r is dropped) but never fewer. */
+    /* journal: a line shorter than 1024 bytes (journal_write() sends one
+     * that long at once), which may stand for more positions (\r is
+     * dropped) but never fewer, and holds neither \n nor \r. */
     memset(&journal, 0, sizeof(journal));
     chardev_journal_sendv = record_entry;
     assert_int_equal(open_wired(f, "journal", &f->wire2), 0);
@@ -1485,7 +1486,13 @@ static void test_restore_refuses(void **state)
     size = make_snap(image, sizeof(image), 5000, 0, 1025, 1025, zeros);
     assert_refused(f->chr, image, size);
     size = make_snap(image, sizeof(image), 5000, 0, 1024, 1024, zeros);
+    assert_refused(f->chr, image, size);
+    size = make_snap(image, sizeof(image), 5000, 0, 1023, 1023, zeros);
     assert_int_equal(restore_from(f->chr, image, size, false), 0);
+    size = make_snap(image, sizeof(image), 10, 0, 3, 3, "a\nb");
+    assert_refused(f->chr, image, size);
+    size = make_snap(image, sizeof(image), 10, 0, 3, 3, "a\rb");
+    assert_refused(f->chr, image, size);
     chardev_close(f->chr);
     f->chr = NULL;
     assert_int_equal(journal.n, 0);
