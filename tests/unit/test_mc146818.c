@@ -9,7 +9,6 @@
  * MC146818A / DS12887 datasheets.
  */
 #include <dirent.h>
-#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,15 +22,14 @@
 #include <cmocka.h>
 
 #include "device_harness.h"
+#include "snapshot_harness.h"
 #include <ev.h>
 
 #include "config.h"
 #include "devices/device.h"
 #include "devices/rtc_clock.h"
 #include "fake_clock.h"
-#include "fake_device.h"
 #include "fake_irq.h"
-#include "snapshot.h"
 
 extern const struct device_type mc146818_device;
 
@@ -164,9 +162,7 @@ static bool line(struct rtc_test *t)
  * the clock follows real time, so this is as long as the device waits. */
 static bool wait_line(struct rtc_test *t)
 {
-    for (int i = 0; i < 200 && !line(t); i++)
-        ev_run(t->loop, EVRUN_ONCE);
-    return line(t);
+    return harness_wait_line(&t->dev);
 }
 
 /* mc146818_set_time: SET and divider reset, fields, then let go. */
@@ -897,31 +893,6 @@ enum { SNAP_INDEX0 = 0, SNAP_INDEX1 = 1, SNAP_REG_A = 2, SNAP_REG_B = 3, SNAP_FL
        SNAP_ALARM = 5, SNAP_HELD = 8, SNAP_OFFSET = 16, SNAP_CHECKED = 24, SNAP_ACKED = 32,
        SNAP_RAM0 = 40, SNAP_RAM1 = 40 + 114, SNAP_SIZE = 40 + 114 + 128 };
 
-static size_t save_rtc(struct rtc_test *t, uint8_t *buf, size_t len)
-{
-    struct snap_out out;
-
-    snap_out_init(&out, buf, len);
-    mc146818_device.save(&t->dev, &out);
-    assert_false(out.overflow);
-    return (size_t)(out.p - buf);
-}
-
-static int restore_rtc(struct rtc_test *t, const uint8_t *buf, size_t len, bool apply)
-{
-    struct snap_in in;
-
-    snap_in_init(&in, buf, len);
-    return mc146818_device.restore(&t->dev, &in, apply);
-}
-
-/* Little-endian `width` bytes at `at`, as snap_put_uint stores them. */
-static void patch(uint8_t *buf, size_t at, unsigned width, uint64_t v)
-{
-    for (unsigned i = 0; i < width; i++)
-        buf[at + i] = (uint8_t)(v >> (8 * i));
-}
-
 /* Host time 2024-02-29 H:M:S UTC, in ns. */
 static int64_t host_ns(int hour, int min, int sec)
 {
@@ -962,6 +933,24 @@ static void make_rich(struct rtc_test *t)
     port_out(t, 2, 0x11);
 }
 
+/* The harness's pair: make_rich's, and a fresh extended one without a
+ * state_dir. */
+static void kit_make(void *t, bool far_from_reset)
+{
+    if (far_from_reset)
+        make_rich(t);
+    else
+        make_rtc(t, true, false);
+}
+
+static void kit_free(void *t)
+{
+    free_rtc(t);
+}
+
+static const struct harness_kit kit = { sizeof(struct rtc_test), offsetof(struct rtc_test, dev),
+                                        kit_make, kit_free };
+
 /* Everything a guest can read, on both, at the same host time; reads C
  * last (clearing it on both).  The indexes are compared first, before
  * rd() moves them. */
@@ -989,23 +978,18 @@ static void expect_same_registers(struct rtc_test *a, struct rtc_test *b)
 static void test_snapshot_round_trip(void **state)
 {
     struct rtc_test a, b;
-    uint8_t buf[DEVICE_STATE_MAX], again[DEVICE_STATE_MAX];
+    uint8_t buf[DEVICE_STATE_MAX];
     size_t n;
 
     (void)state;
     make_rich(&a);
-    n = save_rtc(&a, buf, sizeof(buf));
+    n = harness_save(&a.dev, buf, sizeof(buf));
     assert_int_equal(n, SNAP_SIZE);
 
     make_rtc(&b, true, false);
     assert_false(line(&b));
-    assert_int_equal(restore_rtc(&b, buf, n, false), 0);
-    assert_int_equal(restore_rtc(&b, buf, n, true), 0);
+    harness_expect_round_trip(&b.dev, buf, n); /* nothing to catch up */
     assert_true(line(&b));
-    /* At the same host time nothing was there to catch up: b's own
-     * snapshot is a's, field for field. */
-    assert_int_equal(save_rtc(&b, again, sizeof(again)), n);
-    assert_memory_equal(again, buf, n);
 
     /* What the guest left, register by register. */
     assert_int_equal(port_in(&b, 1), (uint8_t)(0x40 * 7 + 3));
@@ -1057,11 +1041,11 @@ static void test_snapshot_held_time(void **state)
     wr(&a, SEC, 58);
     wr(&a, CENTURY, 20); /* held in BCD (0x20) since SET came first */
     port_out(&a, 0, SEC);
-    n = save_rtc(&a, buf, sizeof(buf));
+    n = harness_save(&a.dev, buf, sizeof(buf));
 
     make_rtc(&b, false, false);
-    assert_int_equal(restore_rtc(&b, buf, n, false), 0);
-    assert_int_equal(restore_rtc(&b, buf, n, true), 0);
+    assert_int_equal(harness_restore(&b.dev, buf, n, false), 0);
+    assert_int_equal(harness_restore(&b.dev, buf, n, true), 0);
     assert_int_equal(port_in(&b, 1), 58);
     expect_same_registers(&a, &b);
     fake_clock_advance(5 * FAKE_SEC);
@@ -1073,6 +1057,19 @@ static void test_snapshot_held_time(void **state)
     free_rtc(&b);
 }
 
+/* At host time 13:45:07 + `ms`: a 24-hour clock on the host's time with
+ * only the update interrupt enabled, C read clear.  Its snapshot's length,
+ * in buf. */
+static size_t save_update_ahead(struct rtc_test *a, int64_t ms, uint8_t *buf)
+{
+    fake_clock_set_utc(2024, 2, 29, 13, 45, 7, ms * FAKE_MS);
+    make_rtc(a, false, false);
+    wr(a, REG_A, A_NO_PERIODIC);
+    wr(a, REG_B, B_UIE | B_24H);
+    rd(a, REG_C);
+    return harness_save(&a->dev, buf, DEVICE_STATE_MAX);
+}
+
 /* Events while dmd was down are found at once: the line is up after the
  * restore, as it would be had dmd kept running. */
 static void test_snapshot_catches_up(void **state)
@@ -1082,17 +1079,12 @@ static void test_snapshot_catches_up(void **state)
     size_t n;
 
     (void)state;
-    fake_clock_set_utc(2024, 2, 29, 13, 45, 7, 300 * FAKE_MS);
-    make_rtc(&a, false, false);
-    wr(&a, REG_A, A_NO_PERIODIC);
-    wr(&a, REG_B, B_UIE | B_24H);
-    rd(&a, REG_C);
-    n = save_rtc(&a, buf, sizeof(buf));
+    n = save_update_ahead(&a, 300, buf);
     assert_false(line(&a));
 
     fake_clock_advance(2 * FAKE_SEC);
     make_rtc(&b, false, false);
-    assert_int_equal(restore_rtc(&b, buf, n, true), 0);
+    assert_int_equal(harness_restore(&b.dev, buf, n, true), 0);
     assert_true(line(&b));
     assert_int_equal(rd(&b, REG_C), C_IRQF | C_UF);
     assert_false(line(&b));
@@ -1100,32 +1092,19 @@ static void test_snapshot_catches_up(void **state)
     free_rtc(&b);
 }
 
-/* The fresh device's own snapshot, to see that nothing changed. */
-static void expect_unchanged(struct rtc_test *t, const uint8_t *fresh, size_t fresh_len)
-{
-    uint8_t now[DEVICE_STATE_MAX];
-
-    assert_int_equal(save_rtc(t, now, sizeof(now)), fresh_len);
-    assert_memory_equal(now, fresh, fresh_len);
-    assert_false(line(t));
-    assert_int_equal(fake_irq_rises(t->irq), 0);
-}
-
 /* A check alone changes nothing: registers, line, state file. */
 static void test_snapshot_check_changes_nothing(void **state)
 {
     struct rtc_test a, b;
-    uint8_t buf[DEVICE_STATE_MAX], fresh[DEVICE_STATE_MAX];
-    size_t n, fresh_len;
+    uint8_t buf[DEVICE_STATE_MAX];
+    size_t n;
     char path[128];
 
     (void)state;
     make_rich(&a);
-    n = save_rtc(&a, buf, sizeof(buf));
+    n = harness_save(&a.dev, buf, sizeof(buf));
     make_rtc(&b, true, true);
-    fresh_len = save_rtc(&b, fresh, sizeof(fresh));
-    assert_int_equal(restore_rtc(&b, buf, n, false), 0);
-    expect_unchanged(&b, fresh, fresh_len);
+    harness_expect_check_changes_nothing(&b.dev, buf, n, NULL, NULL);
     expect_time(&b, 0x20, 0x24, 0x02, 0x29, 0x13, 0x45, 0x08);
     assert_int_equal(rd(&b, REG_B), B_24H);
     assert_int_equal(rd(&b, 0x40), 0);
@@ -1137,44 +1116,16 @@ static void test_snapshot_check_changes_nothing(void **state)
     free_rtc(&b);
 }
 
-static void expect_rejected(struct rtc_test *t, const uint8_t *buf, size_t len,
-                            const uint8_t *fresh, size_t fresh_len)
-{
-    assert_int_equal(restore_rtc(t, buf, len, false), -EINVAL);
-    assert_int_equal(restore_rtc(t, buf, len, true), -EINVAL);
-    expect_unchanged(t, fresh, fresh_len);
-}
-
 static void test_snapshot_truncated_or_long(void **state)
 {
-    struct rtc_test a, b;
-    uint8_t buf[DEVICE_STATE_MAX], fresh[DEVICE_STATE_MAX];
-    size_t n, fresh_len;
-
     (void)state;
-    make_rich(&a);
-    n = save_rtc(&a, buf, sizeof(buf));
-    make_rtc(&b, true, false);
-    fresh_len = save_rtc(&b, fresh, sizeof(fresh));
-    for (size_t len = 0; len < n; len++)
-        expect_rejected(&b, buf, len, fresh, fresh_len);
-    buf[n] = 0;
-    expect_rejected(&b, buf, n + 1, fresh, fresh_len);
-    assert_int_equal(restore_rtc(&b, buf, n, false), 0); /* the whole one passes */
-    free_rtc(&a);
-    free_rtc(&b);
+    harness_test_exact_length(&kit);
 }
-
-struct field_patch {
-    size_t at;
-    unsigned width;
-    uint64_t value;
-};
 
 /* Values no guest can put in the registers and no save() writes. */
 static void test_snapshot_bad_fields(void **state)
 {
-    static const struct field_patch bad[] = {
+    static const struct harness_field bad[] = {
         { SNAP_INDEX0, 1, 0x80 },                  /* NMI bit is never kept */
         { SNAP_INDEX0, 1, 0xff },
         { SNAP_INDEX1, 1, 0x80 },
@@ -1191,7 +1142,7 @@ static void test_snapshot_bad_fields(void **state)
         { SNAP_ACKED, 8, (uint64_t)INT64_MAX },
     };
     /* Values a guest can produce: accepted (the check is not blanket). */
-    static const struct field_patch good[] = {
+    static const struct harness_field good[] = {
         { SNAP_INDEX0, 1, 0x7f },
         { SNAP_INDEX1, 1, 0x7f },
         { SNAP_REG_A, 1, 0x7f },
@@ -1206,39 +1157,34 @@ static void test_snapshot_bad_fields(void **state)
         { SNAP_RAM0, 1, 0xff },
         { SNAP_RAM1 + 127, 1, 0xff },
     };
-    struct rtc_test a, b, c;
-    uint8_t buf[DEVICE_STATE_MAX], copy[DEVICE_STATE_MAX], fresh[DEVICE_STATE_MAX];
-    size_t n, fresh_len;
+    struct harness_pair p;
+    struct harness_fresh fresh;
+    struct rtc_test c;
 
     (void)state;
-    make_rich(&a);
-    n = save_rtc(&a, buf, sizeof(buf));
-    make_rtc(&b, true, false);
-    fresh_len = save_rtc(&b, fresh, sizeof(fresh));
-    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        memcpy(copy, buf, n);
-        patch(copy, bad[i].at, bad[i].width, bad[i].value);
-        print_message("bad field at %zu = %#llx\n", bad[i].at,
-                      (unsigned long long)bad[i].value);
-        expect_rejected(&b, copy, n, fresh, fresh_len);
-    }
-    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
-        memcpy(copy, buf, n);
-        patch(copy, good[i].at, good[i].width, good[i].value);
-        assert_int_equal(restore_rtc(&b, copy, n, false), 0);
-    }
+    harness_pair_make(&p, &kit);
+    harness_expect_fields(p.target, p.buf, p.n, bad, sizeof(bad) / sizeof(bad[0]), good,
+                          sizeof(good) / sizeof(good[0]), NULL);
 
     /* Without `extended`, bank 1's index is never written. */
     make_rtc(&c, false, false);
-    fresh_len = save_rtc(&c, fresh, sizeof(fresh));
-    memcpy(copy, buf, n);
-    patch(copy, SNAP_INDEX1, 1, 0);
-    assert_int_equal(restore_rtc(&c, copy, n, false), 0);
-    patch(copy, SNAP_INDEX1, 1, 1);
-    expect_rejected(&c, copy, n, fresh, fresh_len);
-    free_rtc(&a);
-    free_rtc(&b);
+    harness_fresh(&fresh, &c.dev);
+    harness_patch(p.buf, SNAP_INDEX1, 1, 0);
+    assert_int_equal(harness_restore(&c.dev, p.buf, p.n, false), 0);
+    harness_patch(p.buf, SNAP_INDEX1, 1, 1);
+    harness_expect_rejected(&fresh, p.buf, p.n);
+    harness_pair_free(&p);
     free_rtc(&c);
+}
+
+/* What a restored device is driven through after each damaged byte. */
+static void read_a_hour_c(void *ctx)
+{
+    struct rtc_test *t = ctx;
+
+    rd(t, REG_A);
+    rd(t, HOUR);
+    rd(t, REG_C);
 }
 
 /* Any byte of a snapshot damaged: rejected, or taken without harm (ASan
@@ -1246,32 +1192,9 @@ static void test_snapshot_bad_fields(void **state)
 static void test_snapshot_damaged_bytes(void **state)
 {
     static const uint8_t values[] = { 0x00, 0x01, 0x7f, 0x80, 0xfe, 0xff };
-    struct rtc_test a, b;
-    uint8_t buf[DEVICE_STATE_MAX], copy[DEVICE_STATE_MAX];
-    size_t n;
 
     (void)state;
-    make_rich(&a);
-    n = save_rtc(&a, buf, sizeof(buf));
-    make_rtc(&b, true, false);
-    for (size_t i = 0; i < n; i++) {
-        for (size_t v = 0; v < sizeof(values); v++) {
-            int rc;
-
-            memcpy(copy, buf, n);
-            copy[i] = values[v];
-            rc = restore_rtc(&b, copy, n, false);
-            assert_true(rc == 0 || rc == -EINVAL);
-            if (rc == 0) {
-                assert_int_equal(restore_rtc(&b, copy, n, true), 0);
-                rd(&b, REG_A);
-                rd(&b, HOUR);
-                rd(&b, REG_C);
-            }
-        }
-    }
-    free_rtc(&a);
-    free_rtc(&b);
+    harness_test_damaged_bytes(&kit, values, sizeof(values), read_a_hour_c);
 }
 
 /* The timer that raises the line asks for a save; a restored device's
@@ -1283,22 +1206,12 @@ static void test_timer_calls_device_changed(void **state)
     size_t n;
 
     (void)state;
-    fake_clock_set_utc(2024, 2, 29, 13, 45, 7, 990 * FAKE_MS);
-    make_rtc(&a, false, false);
-    wr(&a, REG_A, A_NO_PERIODIC);
-    wr(&a, REG_B, B_UIE | B_24H);
-    rd(&a, REG_C);
-    n = save_rtc(&a, buf, sizeof(buf));
+    n = save_update_ahead(&a, 990, buf);
     make_rtc(&b, false, false);
-    assert_int_equal(restore_rtc(&b, buf, n, true), 0);
-    assert_false(line(&b));
-
-    fake_device_reset();
+    assert_int_equal(harness_restore(&b.dev, buf, n, true), 0);
     fake_clock_follow_real();
-    assert_true(wait_line(&b));
+    harness_expect_timer_saves(&b.dev);
     assert_true(fake_clock_now() >= host_ns(13, 45, 8));
-    assert_int_equal(fake_device_changes(), 1);
-    assert_ptr_equal(fake_device_last_changed(), &b.dev);
     assert_int_equal(rd(&b, SEC), 0x08);
     assert_int_equal(rd(&b, REG_C), C_IRQF | C_UF);
     free_rtc(&a);
@@ -1308,17 +1221,11 @@ static void test_timer_calls_device_changed(void **state)
 static void test_snapshot_size(void **state)
 {
     struct rtc_test a;
-    uint8_t buf[DEVICE_STATE_MAX];
-    struct snap_out out;
 
     (void)state;
     make_rich(&a);
-    assert_true(save_rtc(&a, buf, sizeof(buf)) < DEVICE_STATE_MAX);
+    assert_int_equal(harness_expect_snapshot_size(&a.dev), SNAP_SIZE);
     assert_int_equal(mc146818_device.state_version, 1);
-    /* A buffer one byte short says so. */
-    snap_out_init(&out, buf, SNAP_SIZE - 1);
-    mc146818_device.save(&a.dev, &out);
-    assert_true(out.overflow);
     free_rtc(&a);
 }
 
@@ -1332,9 +1239,9 @@ static void test_snapshot_reaches_state_file(void **state)
 
     (void)state;
     make_rich(&a);
-    n = save_rtc(&a, buf, sizeof(buf));
+    n = harness_save(&a.dev, buf, sizeof(buf));
     make_rtc(&b, true, true);
-    assert_int_equal(restore_rtc(&b, buf, n, true), 0);
+    assert_int_equal(harness_restore(&b.dev, buf, n, true), 0);
     restart(&b);
     assert_int_equal(rd(&b, REG_B), B_24H); /* registers: from reset */
     wr(&a, REG_B, B_24H);

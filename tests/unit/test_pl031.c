@@ -7,7 +7,6 @@
  * Sequences follow Linux: the AMBA bus's amba_read_periphid, then
  * drivers/rtc/rtc-pl031.c (probe, read/set time, set alarm, interrupt).
  */
-#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,15 +19,14 @@
 #include <cmocka.h>
 
 #include "device_harness.h"
+#include "snapshot_harness.h"
 #include <ev.h>
 
 #include "config.h"
 #include "devices/device.h"
 #include "devices/rtc_clock.h"
 #include "fake_clock.h"
-#include "fake_device.h"
 #include "fake_irq.h"
-#include "snapshot.h"
 
 extern const struct device_type pl031_device;
 
@@ -347,37 +345,6 @@ enum { SNAP_OFFSET = 0, SNAP_MR = 8, SNAP_LR = 12, SNAP_IMSC = 16, SNAP_RIS = 17
 
 #define HOST_SEC INT64_C(1700000000)
 
-static size_t save_pl031(struct pl031_test *t, uint8_t *buf, size_t len)
-{
-    struct snap_out out;
-
-    snap_out_init(&out, buf, len);
-    pl031_device.save(&t->dev, &out);
-    assert_false(out.overflow);
-    return (size_t)(out.p - buf);
-}
-
-static int restore_pl031(struct pl031_test *t, const uint8_t *buf, size_t len, bool apply)
-{
-    struct snap_in in;
-
-    snap_in_init(&in, buf, len);
-    return pl031_device.restore(&t->dev, &in, apply);
-}
-
-static void patch(uint8_t *buf, size_t at, unsigned width, uint64_t v)
-{
-    for (unsigned i = 0; i < width; i++)
-        buf[at + i] = (uint8_t)(v >> (8 * i));
-}
-
-static bool wait_line(struct pl031_test *t)
-{
-    for (int i = 0; i < 200 && !line(t); i++)
-        ev_run(t->loop, EVRUN_ONCE);
-    return line(t);
-}
-
 /* Driven far from reset: DR loaded with 0x60000000 (at host second
  * HOST_SEC), a match at 0x60000002 pending with the line up, MR then moved
  * on to 0x60000010, the interrupt unmasked.  The clock stands at host
@@ -396,6 +363,23 @@ static void make_rich(struct pl031_test *t)
     writel(t, MR, 0x60000010);
 }
 
+/* The harness's pair: make_rich's, and a fresh one without a state_dir. */
+static void kit_make(void *t, bool far_from_reset)
+{
+    if (far_from_reset)
+        make_rich(t);
+    else
+        make_pl031(t, false);
+}
+
+static void kit_free(void *t)
+{
+    free_pl031(t);
+}
+
+static const struct harness_kit kit = { sizeof(struct pl031_test),
+                                        offsetof(struct pl031_test, dev), kit_make, kit_free };
+
 static void expect_same_registers(struct pl031_test *a, struct pl031_test *b)
 {
     assert_int_equal(line(a), line(b));
@@ -407,22 +391,17 @@ static void expect_same_registers(struct pl031_test *a, struct pl031_test *b)
 static void test_snapshot_round_trip(void **state)
 {
     struct pl031_test a, b;
-    uint8_t buf[DEVICE_STATE_MAX], again[DEVICE_STATE_MAX];
+    uint8_t buf[DEVICE_STATE_MAX];
     size_t n;
 
     (void)state;
     make_rich(&a);
-    n = save_pl031(&a, buf, sizeof(buf));
+    n = harness_save(&a.dev, buf, sizeof(buf));
     assert_int_equal(n, SNAP_SIZE);
 
     make_pl031(&b, false);
-    assert_int_equal(restore_pl031(&b, buf, n, false), 0);
-    assert_int_equal(restore_pl031(&b, buf, n, true), 0);
+    harness_expect_round_trip(&b.dev, buf, n); /* nothing to catch up */
     assert_true(line(&b));
-    /* At the same host time nothing was there to catch up: b's own
-     * snapshot is a's, field for field. */
-    assert_int_equal(save_pl031(&b, again, sizeof(again)), n);
-    assert_memory_equal(again, buf, n);
     assert_int_equal(readl(&b, DR), 0x60000002);
     assert_int_equal(readl(&b, MR), 0x60000010);
     assert_int_equal(readl(&b, LR), 0x60000000);
@@ -441,12 +420,23 @@ static void test_snapshot_round_trip(void **state)
     fake_clock_set((HOST_SEC + 16) * FAKE_SEC - 5 * FAKE_MS);
     assert_int_equal(readl(&b, RIS), 0);
     fake_clock_follow_real();
-    assert_true(wait_line(&b));
+    assert_true(harness_wait_line(&b.dev));
     assert_true(fake_clock_now() >= (HOST_SEC + 16) * FAKE_SEC);
     assert_int_equal(readl(&b, MIS), 1);
     assert_int_equal(readl(&b, DR), 0x60000010); /* the offset held */
     free_pl031(&a);
     free_pl031(&b);
+}
+
+/* At host time `now`: DR the host's time, a match unmasked at host second
+ * HOST_SEC + 1, not reached yet.  Its snapshot's length, in buf. */
+static size_t save_match_ahead(struct pl031_test *a, int64_t now, uint8_t *buf)
+{
+    fake_clock_set(now);
+    make_pl031(a, false);
+    writel(a, MR, (uint32_t)HOST_SEC + 1);
+    writel(a, IMSC, 1);
+    return harness_save(&a->dev, buf, DEVICE_STATE_MAX);
 }
 
 /* A match while dmd was down is found at once. */
@@ -457,44 +447,28 @@ static void test_snapshot_catches_up(void **state)
     size_t n;
 
     (void)state;
-    fake_clock_set(HOST_SEC * FAKE_SEC + 500 * FAKE_MS);
-    make_pl031(&a, false);
-    writel(&a, MR, (uint32_t)HOST_SEC + 1);
-    writel(&a, IMSC, 1);
-    n = save_pl031(&a, buf, sizeof(buf));
+    n = save_match_ahead(&a, HOST_SEC * FAKE_SEC + 500 * FAKE_MS, buf);
     fake_clock_advance(2 * FAKE_SEC);
     make_pl031(&b, false);
-    assert_int_equal(restore_pl031(&b, buf, n, true), 0);
+    assert_int_equal(harness_restore(&b.dev, buf, n, true), 0);
     assert_true(line(&b));
     assert_int_equal(readl(&b, RIS), 1);
     free_pl031(&a);
     free_pl031(&b);
 }
 
-static void expect_unchanged(struct pl031_test *t, const uint8_t *fresh, size_t fresh_len)
-{
-    uint8_t now[DEVICE_STATE_MAX];
-
-    assert_int_equal(save_pl031(t, now, sizeof(now)), fresh_len);
-    assert_memory_equal(now, fresh, fresh_len);
-    assert_false(line(t));
-    assert_int_equal(fake_irq_rises(t->irq), 0);
-}
-
 static void test_snapshot_check_changes_nothing(void **state)
 {
     struct pl031_test a, b;
-    uint8_t buf[DEVICE_STATE_MAX], fresh[DEVICE_STATE_MAX];
-    size_t n, fresh_len;
+    uint8_t buf[DEVICE_STATE_MAX];
+    size_t n;
     char path[128];
 
     (void)state;
     make_rich(&a);
-    n = save_pl031(&a, buf, sizeof(buf));
+    n = harness_save(&a.dev, buf, sizeof(buf));
     make_pl031(&b, true);
-    fresh_len = save_pl031(&b, fresh, sizeof(fresh));
-    assert_int_equal(restore_pl031(&b, buf, n, false), 0);
-    expect_unchanged(&b, fresh, fresh_len);
+    harness_expect_check_changes_nothing(&b.dev, buf, n, NULL, NULL);
     assert_int_equal(readl(&b, DR), (uint32_t)HOST_SEC + 2);
     assert_int_equal(readl(&b, MR), 0);
     assert_int_equal(readl(&b, IMSC), 0);
@@ -506,43 +480,15 @@ static void test_snapshot_check_changes_nothing(void **state)
     free_pl031(&b);
 }
 
-static void expect_rejected(struct pl031_test *t, const uint8_t *buf, size_t len,
-                            const uint8_t *fresh, size_t fresh_len)
-{
-    assert_int_equal(restore_pl031(t, buf, len, false), -EINVAL);
-    assert_int_equal(restore_pl031(t, buf, len, true), -EINVAL);
-    expect_unchanged(t, fresh, fresh_len);
-}
-
 static void test_snapshot_truncated_or_long(void **state)
 {
-    struct pl031_test a, b;
-    uint8_t buf[DEVICE_STATE_MAX], fresh[DEVICE_STATE_MAX];
-    size_t n, fresh_len;
-
     (void)state;
-    make_rich(&a);
-    n = save_pl031(&a, buf, sizeof(buf));
-    make_pl031(&b, false);
-    fresh_len = save_pl031(&b, fresh, sizeof(fresh));
-    for (size_t len = 0; len < n; len++)
-        expect_rejected(&b, buf, len, fresh, fresh_len);
-    buf[n] = 0;
-    expect_rejected(&b, buf, n + 1, fresh, fresh_len);
-    assert_int_equal(restore_pl031(&b, buf, n, false), 0);
-    free_pl031(&a);
-    free_pl031(&b);
+    harness_test_exact_length(&kit);
 }
-
-struct field_patch {
-    size_t at;
-    unsigned width;
-    uint64_t value;
-};
 
 static void test_snapshot_bad_fields(void **state)
 {
-    static const struct field_patch bad[] = {
+    static const struct harness_field bad[] = {
         { SNAP_OFFSET, 8, (uint64_t)(RTC_OFFSET_LIMIT + 1) },
         { SNAP_OFFSET, 8, (uint64_t)(-RTC_OFFSET_LIMIT - 1) },
         { SNAP_OFFSET, 8, (uint64_t)INT64_MAX },
@@ -552,7 +498,7 @@ static void test_snapshot_bad_fields(void **state)
         { SNAP_CHECKED, 8, (uint64_t)INT64_C(-1) },
         { SNAP_CHECKED, 8, (uint64_t)INT64_MAX },
     };
-    static const struct field_patch good[] = {
+    static const struct harness_field good[] = {
         { SNAP_OFFSET, 8, (uint64_t)RTC_OFFSET_LIMIT },
         { SNAP_OFFSET, 8, (uint64_t)-RTC_OFFSET_LIMIT },
         { SNAP_MR, 4, UINT32_MAX },
@@ -561,59 +507,27 @@ static void test_snapshot_bad_fields(void **state)
         { SNAP_RIS, 1, 0 },
         { SNAP_CHECKED, 8, 0 },
     };
-    struct pl031_test a, b;
-    uint8_t buf[DEVICE_STATE_MAX], copy[DEVICE_STATE_MAX], fresh[DEVICE_STATE_MAX];
-    size_t n, fresh_len;
 
     (void)state;
-    make_rich(&a);
-    n = save_pl031(&a, buf, sizeof(buf));
-    make_pl031(&b, false);
-    fresh_len = save_pl031(&b, fresh, sizeof(fresh));
-    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        memcpy(copy, buf, n);
-        patch(copy, bad[i].at, bad[i].width, bad[i].value);
-        print_message("bad field at %zu = %#llx\n", bad[i].at,
-                      (unsigned long long)bad[i].value);
-        expect_rejected(&b, copy, n, fresh, fresh_len);
-    }
-    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
-        memcpy(copy, buf, n);
-        patch(copy, good[i].at, good[i].width, good[i].value);
-        assert_int_equal(restore_pl031(&b, copy, n, false), 0);
-    }
-    free_pl031(&a);
-    free_pl031(&b);
+    harness_test_fields(&kit, bad, sizeof(bad) / sizeof(bad[0]), good,
+                        sizeof(good) / sizeof(good[0]), NULL);
+}
+
+/* What a restored device is driven through after each damaged byte. */
+static void read_dr_and_mis(void *ctx)
+{
+    struct pl031_test *t = ctx;
+
+    readl(t, DR);
+    readl(t, MIS);
 }
 
 static void test_snapshot_damaged_bytes(void **state)
 {
     static const uint8_t values[] = { 0x00, 0x01, 0x7f, 0x80, 0xfe, 0xff };
-    struct pl031_test a, b;
-    uint8_t buf[DEVICE_STATE_MAX], copy[DEVICE_STATE_MAX];
-    size_t n;
 
     (void)state;
-    make_rich(&a);
-    n = save_pl031(&a, buf, sizeof(buf));
-    make_pl031(&b, false);
-    for (size_t i = 0; i < n; i++) {
-        for (size_t v = 0; v < sizeof(values); v++) {
-            int rc;
-
-            memcpy(copy, buf, n);
-            copy[i] = values[v];
-            rc = restore_pl031(&b, copy, n, false);
-            assert_true(rc == 0 || rc == -EINVAL);
-            if (rc == 0) {
-                assert_int_equal(restore_pl031(&b, copy, n, true), 0);
-                readl(&b, DR);
-                readl(&b, MIS);
-            }
-        }
-    }
-    free_pl031(&a);
-    free_pl031(&b);
+    harness_test_damaged_bytes(&kit, values, sizeof(values), read_dr_and_mis);
 }
 
 /* The timer's match asks for a save; a restored device's timer runs
@@ -625,21 +539,12 @@ static void test_timer_calls_device_changed(void **state)
     size_t n;
 
     (void)state;
-    fake_clock_set(HOST_SEC * FAKE_SEC + FAKE_SEC - 5 * FAKE_MS);
-    make_pl031(&a, false);
-    writel(&a, MR, (uint32_t)HOST_SEC + 1);
-    writel(&a, IMSC, 1);
-    n = save_pl031(&a, buf, sizeof(buf));
+    n = save_match_ahead(&a, HOST_SEC * FAKE_SEC + FAKE_SEC - 5 * FAKE_MS, buf);
     make_pl031(&b, false);
-    assert_int_equal(restore_pl031(&b, buf, n, true), 0);
-    assert_false(line(&b));
-
-    fake_device_reset();
+    assert_int_equal(harness_restore(&b.dev, buf, n, true), 0);
     fake_clock_follow_real();
-    assert_true(wait_line(&b));
+    harness_expect_timer_saves(&b.dev);
     assert_true(fake_clock_now() >= (HOST_SEC + 1) * FAKE_SEC);
-    assert_int_equal(fake_device_changes(), 1);
-    assert_ptr_equal(fake_device_last_changed(), &b.dev);
     assert_int_equal(readl(&b, MIS), 1);
     free_pl031(&a);
     free_pl031(&b);
@@ -648,16 +553,11 @@ static void test_timer_calls_device_changed(void **state)
 static void test_snapshot_size(void **state)
 {
     struct pl031_test a;
-    uint8_t buf[DEVICE_STATE_MAX];
-    struct snap_out out;
 
     (void)state;
     make_rich(&a);
-    assert_true(save_pl031(&a, buf, sizeof(buf)) < DEVICE_STATE_MAX);
+    assert_int_equal(harness_expect_snapshot_size(&a.dev), SNAP_SIZE);
     assert_int_equal(pl031_device.state_version, 1);
-    snap_out_init(&out, buf, SNAP_SIZE - 1);
-    pl031_device.save(&a.dev, &out);
-    assert_true(out.overflow);
     free_pl031(&a);
 }
 
@@ -671,9 +571,9 @@ static void test_snapshot_reaches_state_file(void **state)
 
     (void)state;
     make_rich(&a);
-    n = save_pl031(&a, buf, sizeof(buf));
+    n = harness_save(&a.dev, buf, sizeof(buf));
     make_pl031(&b, true);
-    assert_int_equal(restore_pl031(&b, buf, n, true), 0);
+    assert_int_equal(harness_restore(&b.dev, buf, n, true), 0);
     restart(&b);
     assert_int_equal(readl(&b, DR), 0x60000002);
     free_pl031(&a);

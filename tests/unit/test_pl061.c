@@ -25,6 +25,7 @@
 #include <cmocka.h>
 
 #include "device_harness.h"
+#include "snapshot_harness.h"
 #include <ev.h>
 
 #include "config.h"
@@ -34,7 +35,6 @@
 #include "fake_device.h"
 #include "fake_irq.h"
 #include "log.h"
-#include "snapshot.h"
 
 extern const struct device_type pl061_device;
 
@@ -777,24 +777,6 @@ static void test_socket_path(void **state)
 enum { SNAP_DIR = 0, SNAP_OUT, SNAP_IN, SNAP_IS, SNAP_IBE, SNAP_IEV, SNAP_IE, SNAP_AFSEL,
        SNAP_EDGES, SNAP_SIZE };
 
-static size_t save_gpio(struct gpio_test *t, uint8_t *buf, size_t len)
-{
-    struct snap_out out;
-
-    snap_out_init(&out, buf, len);
-    pl061_device.save(&t->dev, &out);
-    assert_false(out.overflow);
-    return (size_t)(out.p - buf);
-}
-
-static int restore_gpio(struct gpio_test *t, const uint8_t *buf, size_t len, bool apply)
-{
-    struct snap_in in;
-
-    snap_in_init(&in, buf, len);
-    return pl061_device.restore(&t->dev, &in, apply);
-}
-
 /*
  * Far from reset, through the guest's registers and a host client: lines
  * 0-3 outputs driving 0x05 from a latch of 0xa5 (bits 5 and 7 kept for
@@ -830,6 +812,24 @@ static void make_rich(struct gpio_test *t)
     assert_true(line(t));
 }
 
+/* The harness's pair: make_rich's, and a fresh one, 8 lines all low, on
+ * the null backend. */
+static void kit_make(void *t, bool far_from_reset)
+{
+    if (far_from_reset)
+        make_rich(t);
+    else
+        make_gpio(t, 8, 0, "null");
+}
+
+static void kit_free(void *t)
+{
+    free_gpio(t);
+}
+
+static const struct harness_kit kit = { sizeof(struct gpio_test),
+                                        offsetof(struct gpio_test, dev), kit_make, kit_free };
+
 /* Every word of the window, wide and narrow (reads change nothing). */
 static void expect_same_registers(struct gpio_test *a, struct gpio_test *b)
 {
@@ -844,27 +844,25 @@ static void expect_same_registers(struct gpio_test *a, struct gpio_test *b)
 static void test_snapshot_round_trip(void **state)
 {
     struct gpio_test a, b;
-    uint8_t buf[DEVICE_STATE_MAX], again[DEVICE_STATE_MAX];
+    uint8_t buf[DEVICE_STATE_MAX];
     struct client *c;
     size_t n;
 
     (void)state;
     make_rich(&a);
-    n = save_gpio(&a, buf, sizeof(buf));
+    n = harness_save(&a.dev, buf, sizeof(buf));
     assert_int_equal(n, SNAP_SIZE);
     assert_int_equal(buf[SNAP_OUT], 0xa5);
     assert_int_equal(buf[SNAP_IN], 0x40);
     assert_int_equal(buf[SNAP_EDGES], 0x30);
 
     make_gpio(&b, 8, 0x30, "socket"); /* a socket of its own: a's is alive */
-    assert_int_equal(restore_gpio(&b, buf, n, false), 0);
     assert_false(line(&b));
-    assert_int_equal(restore_gpio(&b, buf, n, true), 0);
+    /* No edge from create()'s levels to the restored ones: b saves a's
+     * snapshot again. */
+    harness_expect_round_trip(&b.dev, buf, n);
     assert_true(line(&b));
     assert_int_equal(fake_irq_rises(b.irq), 1);
-    /* No edge from create()'s levels to the restored ones. */
-    assert_int_equal(save_gpio(&b, again, sizeof(again)), n);
-    assert_memory_equal(again, buf, n);
     expect_same_registers(&a, &b);
     assert_int_equal(rb(&b, DIR), 0x0f);
     assert_int_equal(rb(&b, DATA_AT(0xff)), 0x45);
@@ -900,29 +898,17 @@ static void test_snapshot_round_trip(void **state)
     free_gpio(&b);
 }
 
-static void expect_unchanged(struct gpio_test *t, const uint8_t *fresh, size_t fresh_len)
-{
-    uint8_t now[DEVICE_STATE_MAX];
-
-    assert_int_equal(save_gpio(t, now, sizeof(now)), fresh_len);
-    assert_memory_equal(now, fresh, fresh_len);
-    assert_false(line(t));
-    assert_int_equal(fake_irq_rises(t->irq), 0);
-}
-
 static void test_snapshot_check_changes_nothing(void **state)
 {
     struct gpio_test a, b;
-    uint8_t buf[DEVICE_STATE_MAX], fresh[DEVICE_STATE_MAX];
-    size_t n, fresh_len;
+    uint8_t buf[DEVICE_STATE_MAX];
+    size_t n;
 
     (void)state;
     make_rich(&a);
-    n = save_gpio(&a, buf, sizeof(buf));
+    n = harness_save(&a.dev, buf, sizeof(buf));
     make_gpio(&b, 8, 0x30, "null");
-    fresh_len = save_gpio(&b, fresh, sizeof(fresh));
-    assert_int_equal(restore_gpio(&b, buf, n, false), 0);
-    expect_unchanged(&b, fresh, fresh_len);
+    harness_expect_check_changes_nothing(&b.dev, buf, n, NULL, NULL);
     assert_int_equal(rb(&b, DATA_AT(0xff)), 0x30);
     assert_int_equal(rb(&b, DIR), 0);
     assert_int_equal(rb(&b, RIS), 0);
@@ -930,32 +916,10 @@ static void test_snapshot_check_changes_nothing(void **state)
     free_gpio(&b);
 }
 
-static void expect_rejected(struct gpio_test *t, const uint8_t *buf, size_t len,
-                            const uint8_t *fresh, size_t fresh_len)
-{
-    assert_int_equal(restore_gpio(t, buf, len, false), -EINVAL);
-    assert_int_equal(restore_gpio(t, buf, len, true), -EINVAL);
-    expect_unchanged(t, fresh, fresh_len);
-}
-
 static void test_snapshot_truncated_or_long(void **state)
 {
-    struct gpio_test a, b;
-    uint8_t buf[DEVICE_STATE_MAX], fresh[DEVICE_STATE_MAX];
-    size_t n, fresh_len;
-
     (void)state;
-    make_rich(&a);
-    n = save_gpio(&a, buf, sizeof(buf));
-    make_gpio(&b, 8, 0, "null");
-    fresh_len = save_gpio(&b, fresh, sizeof(fresh));
-    for (size_t len = 0; len < n; len++)
-        expect_rejected(&b, buf, len, fresh, fresh_len);
-    buf[n] = 0;
-    expect_rejected(&b, buf, n + 1, fresh, fresh_len);
-    assert_int_equal(restore_gpio(&b, buf, n, false), 0);
-    free_gpio(&a);
-    free_gpio(&b);
+    harness_test_exact_length(&kit);
 }
 
 /* With ngpio = 5 no register, latch, host level or edge has bits 5-7; an
@@ -963,18 +927,19 @@ static void test_snapshot_truncated_or_long(void **state)
 static void test_snapshot_bad_fields(void **state)
 {
     struct gpio_test a, b;
-    uint8_t buf[DEVICE_STATE_MAX], copy[DEVICE_STATE_MAX], fresh[DEVICE_STATE_MAX];
-    size_t n, fresh_len;
+    struct harness_fresh fresh;
+    uint8_t buf[DEVICE_STATE_MAX], copy[DEVICE_STATE_MAX];
+    size_t n;
 
     (void)state;
     make_gpio(&a, 5, 0x11, "null");
     wb(&a, DIR, 0x03);
     wb(&a, DATA_AT(0xff), 0x01);
     wb(&a, IBE, 0x04);
-    n = save_gpio(&a, buf, sizeof(buf));
+    n = harness_save(&a.dev, buf, sizeof(buf));
     assert_int_equal(n, SNAP_SIZE);
     make_gpio(&b, 5, 0x11, "null");
-    fresh_len = save_gpio(&b, fresh, sizeof(fresh));
+    harness_fresh(&fresh, &b.dev);
     for (size_t at = 0; at < SNAP_SIZE; at++) {
         static const uint8_t bad[] = { 0x20, 0x40, 0x80, 0xff, 0x3f };
 
@@ -982,57 +947,39 @@ static void test_snapshot_bad_fields(void **state)
             memcpy(copy, buf, n);
             copy[at] = bad[v];
             print_message("bad field at %zu = %#x\n", at, bad[v]);
-            expect_rejected(&b, copy, n, fresh, fresh_len);
+            harness_expect_rejected(&fresh, copy, n);
         }
         memcpy(copy, buf, n);
         copy[at] = 0x1f; /* every line that exists */
         if (at == SNAP_IS)
             copy[SNAP_EDGES] = 0;
-        assert_int_equal(restore_gpio(&b, copy, n, false), 0);
+        assert_int_equal(harness_restore(&b.dev, copy, n, false), 0);
     }
     memcpy(copy, buf, n);
     copy[SNAP_IS] = 0x06;
     copy[SNAP_EDGES] = 0x09;
-    assert_int_equal(restore_gpio(&b, copy, n, false), 0);
+    assert_int_equal(harness_restore(&b.dev, copy, n, false), 0);
     copy[SNAP_EDGES] = 0x0c; /* line 2: an edge in level mode */
-    expect_rejected(&b, copy, n, fresh, fresh_len);
+    harness_expect_rejected(&fresh, copy, n);
     free_gpio(&a);
     free_gpio(&b);
 }
 
-/* Any value in any byte: taken or refused, never a crash; what is taken
- * drives the line from RIS and IE as the registers say. */
+/* What is taken drives the line from RIS and IE as the registers say. */
+static void expect_line_from_mis(void *ctx)
+{
+    struct gpio_test *t = ctx;
+
+    assert_int_equal(line(t), rb(t, MIS) != 0);
+    assert_int_equal(rb(t, MIS), rb(t, RIS) & rb(t, IE));
+}
+
+/* Any value in any byte: taken or refused, never a crash; a's own value
+ * is taken in every byte. */
 static void test_snapshot_damaged_bytes(void **state)
 {
-    struct gpio_test a, b;
-    uint8_t buf[DEVICE_STATE_MAX], copy[DEVICE_STATE_MAX];
-    size_t n;
-
     (void)state;
-    make_rich(&a);
-    n = save_gpio(&a, buf, sizeof(buf));
-    make_gpio(&b, 8, 0, "null");
-    for (size_t i = 0; i < n; i++) {
-        unsigned taken = 0;
-
-        for (unsigned v = 0; v < 256; v++) {
-            int rc;
-
-            memcpy(copy, buf, n);
-            copy[i] = (uint8_t)v;
-            rc = restore_gpio(&b, copy, n, false);
-            assert_true(rc == 0 || rc == -EINVAL);
-            if (rc != 0)
-                continue;
-            taken++;
-            assert_int_equal(restore_gpio(&b, copy, n, true), 0);
-            assert_int_equal(line(&b), rb(&b, MIS) != 0);
-            assert_int_equal(rb(&b, MIS), rb(&b, RIS) & rb(&b, IE));
-        }
-        assert_true(taken > 0); /* a's own value at least */
-    }
-    free_gpio(&a);
-    free_gpio(&b);
+    harness_test_damaged_bytes(&kit, NULL, 0, expect_line_from_mis);
 }
 
 /* A host client's set asks for a save when it changes a level, output
@@ -1065,18 +1012,11 @@ static void test_host_set_calls_device_changed(void **state)
 static void test_snapshot_size(void **state)
 {
     struct gpio_test a;
-    uint8_t buf[DEVICE_STATE_MAX];
-    struct snap_out out;
 
     (void)state;
     assert_int_equal(pl061_device.state_version, 1);
-    assert_non_null(pl061_device.save);
-    assert_non_null(pl061_device.restore);
     make_rich(&a);
-    assert_int_equal(save_gpio(&a, buf, sizeof(buf)), SNAP_SIZE);
-    snap_out_init(&out, buf, SNAP_SIZE - 1);
-    pl061_device.save(&a.dev, &out);
-    assert_true(out.overflow);
+    assert_int_equal(harness_expect_snapshot_size(&a.dev), SNAP_SIZE);
     free_gpio(&a);
 }
 
