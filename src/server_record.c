@@ -16,6 +16,7 @@
 #include <xen/xen.h>
 #include <xen/hvm/hvm_op.h>
 
+#include "hex.h"
 #include "log.h"
 
 /* A record of 768 ranges is about 24 KiB: anything much larger is not one
@@ -70,17 +71,6 @@ static bool parse_span(char *value, uint64_t max, struct record_range *r)
 }
 
 /* A hex digit's value, or -1. */
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Exactly BB:DD.F in hex, as written.  (sscanf's %x would take a sign:
  * "-1:05.0" gave bus 0xffffffff.) */
 static bool parse_sbdf(const char *value, struct record_range *r)

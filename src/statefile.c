@@ -13,6 +13,7 @@
 
 #include <ev.h>
 
+#include "hex.h"
 #include "log.h"
 
 /* However often the guest changes its state, the disk sees one write per
@@ -322,17 +323,6 @@ bool statefile_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out)
         return false;
     *out = v;
     return true;
-}
-
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
 }
 
 bool statefile_parse_hex(const char *s, uint8_t *bytes, size_t n)
