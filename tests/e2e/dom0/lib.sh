@@ -106,18 +106,53 @@ wait_domain_gone() {
 
 # ---------------------------------------------------------------- dmd
 
+# Every dmd runs as the user dmd (/etc/passwd, made by tests/e2e/run), as
+# under systemd (systemd/dmd@.service): it opens and restricts its Xen
+# handles as root, then switches (dmd(8)).
+DMD_USER=dmd
+DMD_UID=$(id -u $DMD_USER)
+DMD_GID=$(id -g $DMD_USER)
 dmd_count=0
+dmd_users_seen=0
+dmd_users_wrong=""
 
-# dmd_start DOMID CONFIG: start dmd in the background.  Sets DMD_PID, DMD_LOG
-# (its stderr) and DMD_OUT (its stdout: the stdio backend).  Its stdin is
-# $DMD_STDIN when set.
+# dmd_note_user PID: a ready dmd's ids, from /proc/PID/status ("Uid:" and
+# "Gid:" list the real, effective, saved and filesystem ids): all four must
+# be the user's.  check_dmd_users reports what was seen.
+dmd_note_user() {
+    ids=""
+    while read -r key id_r id_e id_s id_f _; do
+        case "$key" in Uid: | Gid:) ids="$ids${ids:+/}$id_r,$id_e,$id_s,$id_f" ;; esac
+    done <"/proc/$1/status"
+    dmd_users_seen=$((dmd_users_seen + 1))
+    want="$DMD_UID,$DMD_UID,$DMD_UID,$DMD_UID/$DMD_GID,$DMD_GID,$DMD_GID,$DMD_GID"
+    [ "$ids" = "$want" ] || dmd_users_wrong="$dmd_users_wrong pid$1:${ids:-gone}"
+}
+
+# One check for all the dmds the scenario saw ready: each ran as the user
+# dmd, and there was at least one.  Every scenario makes it once, at the
+# end (bench/xen's scenario, which runs dmd as root, does not).
+check_dmd_users() {
+    if [ "$dmd_users_seen" -eq 0 ]; then
+        check dmd-runs-as-$DMD_USER no-dmd-ready "uid=$DMD_UID"
+    elif [ -n "$dmd_users_wrong" ]; then
+        check dmd-runs-as-$DMD_USER "${dmd_users_wrong# }" "uid=$DMD_UID"
+    else
+        check dmd-runs-as-$DMD_USER "$dmd_users_seen-of-$dmd_users_seen" \
+            "$dmd_users_seen-of-$dmd_users_seen"
+    fi
+}
+
+# dmd_start DOMID CONFIG: start dmd in the background, as the user dmd.
+# Sets DMD_PID, DMD_LOG (its stderr) and DMD_OUT (its stdout: the stdio
+# backend).  Its stdin is $DMD_STDIN when set.
 dmd_start() {
     dmd_count=$((dmd_count + 1))
     DMD_LOG=/tmp/dmd-$dmd_count.log
     DMD_OUT=/tmp/dmd-$dmd_count.out
     echo "dmd #$dmd_count: dmd --domid $1 --config $2, started at $(uptime_s) s" >"$DMD_LOG.head"
-    dmd --domid "$1" --config "$2" --foreground --log-target stderr --log-level debug \
-        <"${DMD_STDIN:-/dev/null}" >"$DMD_OUT" 2>"$DMD_LOG" &
+    dmd --domid "$1" --config "$2" --foreground --user $DMD_USER --log-target stderr \
+        --log-level debug <"${DMD_STDIN:-/dev/null}" >"$DMD_OUT" 2>"$DMD_LOG" &
     DMD_PID=$!
 }
 
@@ -148,6 +183,7 @@ dmd_wait_ready() {
     mark "dmd #$dmd_count ready or gone"
     if dmd_is_ready; then
         DMD_STATE=ready
+        dmd_note_user "$DMD_PID"
     elif dmd_is_gone; then
         DMD_STATE=exited
     else

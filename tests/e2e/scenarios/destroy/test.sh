@@ -2,7 +2,7 @@
 # destroy: `xl destroy` the guest while dmd serves it (the guest polls COM1
 # for ever, guest/scenario_restart.c).  dmd must notice and exit cleanly
 # (status 0) within a few seconds.
-plan 5
+plan 6
 
 domid=$(guest_create guest.cfg)
 check guest-created "${domid:+yes}" yes
@@ -24,4 +24,5 @@ check dmd-exit-after-destroy "$DMD_RC" 0
 dmd_reap
 wait_domain_gone "$domid" 10
 check guest-gone "$(domain_exists "$domid" && echo present || echo gone)" gone
+check_dmd_users
 finish

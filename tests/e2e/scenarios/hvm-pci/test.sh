@@ -5,7 +5,7 @@
 # find the function and place its BAR; Linux's 8250_pci must bind it and
 # drive the port interrupt-driven (linux-guest/init): it says "ready", dom0
 # sends a line through dmd's stdin, the guest sends it back.
-plan 10
+plan 11
 
 mkfifo /tmp/uart.in
 exec 7<>/tmp/uart.in # keeps the fifo open, so dmd never sees end-of-file
@@ -42,4 +42,5 @@ dmd_wait_exit 10
 check dmd-exit-after-guest "$DMD_RC" 0
 dmd_reap
 check dmd-no-warnings "$(dmd_warnings)" 0
+check_dmd_users
 finish

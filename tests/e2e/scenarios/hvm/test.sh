@@ -3,7 +3,7 @@
 # second IOREQ server for COM2 (0x2f8, ISA IRQ 3).  The Linux guest drives
 # ttyS1 interrupt-driven (linux-guest/init): it says "ready", dom0 sends a
 # line through dmd's stdin, the guest sends it back.
-plan 8
+plan 9
 
 mkfifo /tmp/com2.in
 exec 7<>/tmp/com2.in # keeps the fifo open, so dmd never sees end-of-file
@@ -31,4 +31,5 @@ dmd_wait_exit 10
 check dmd-exit-after-guest "$DMD_RC" 0
 dmd_reap
 check dmd-no-warnings "$(dmd_warnings)" 0
+check_dmd_users
 finish

@@ -5,7 +5,7 @@
 # the guest's next access: the guest greets each instance with "round N"
 # (guest/scenario_restart.c).
 restarts=10
-plan $((3 * restarts + 5))
+plan $((3 * restarts + 6))
 
 domid=$(guest_create guest.cfg)
 check guest-created "${domid:+yes}" yes
@@ -39,4 +39,5 @@ check guest-finished "$(domain_exists "$domid" && echo running || echo gone)" go
 dmd_wait_exit 10
 check dmd-exit-after-guest "$DMD_RC" 0
 dmd_reap
+check_dmd_users
 finish

@@ -2,7 +2,7 @@
 # linux-pvh: Debian's kernel boots as a PVH guest; its 8250 driver probes
 # dmd's COM1 and must find a 16550A, and text written to /dev/ttyS0 must
 # reach dmd's file backend (the guest's own checks: linux-guest/init).
-plan 6
+plan 7
 
 domid=$(guest_create guest.cfg)
 check guest-created "${domid:+yes}" yes
@@ -19,4 +19,5 @@ dmd_reap
 
 check_file tty-text /tmp/com1.out "$(text_hex 'hello from linux on ttyS0\n')"
 check dmd-no-warnings "$(dmd_warnings)" 0
+check_dmd_users
 finish

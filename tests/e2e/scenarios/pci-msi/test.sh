@@ -4,7 +4,7 @@
 # messages to its own local APIC (inject_msi on real Xen), masked, pending,
 # disabled (guest/scenario_pci_msi.c).  What it sends through BAR0 must
 # reach the file: backend.
-plan 6
+plan 7
 
 domid=$(guest_create guest.cfg)
 check guest-created "${domid:+yes}" yes
@@ -21,4 +21,5 @@ dmd_reap
 
 check_file bar0-backend /tmp/pci-uart.out "$(text_hex 'hello through BAR0\n')"
 check dmd-no-warnings "$(dmd_warnings)" 0
+check_dmd_users
 finish

@@ -6,7 +6,7 @@
 # the clock and the RAM in its state_dir; a second dmd with the same
 # config serves a second guest, which must find the clock running on from
 # 2031 and the RAM bytes ("rtc-restart").
-plan 10
+plan 12
 
 # run_guest NAME CMDLINE: one guest, served by a new dmd until it is gone.
 # Sets DMD_RC; checks the guest was created and dmd got ready.
@@ -30,18 +30,22 @@ rtc_dmd_warnings() {
         grep -c -v 'which Xen emulates itself for HVM guests'
 }
 
-# /var/lib/dmd does not exist yet: dmd creates its state_dir.
+# /var/lib/dmd/tiny-rtc does not exist yet: dmd creates its state_dir.
 run_guest set "rtc-set $(date +%s)"
 check set-dmd-exit-after-guest "$DMD_RC" 0
 check set-dmd-no-warnings "$(rtc_dmd_warnings)" 0
 
 # The state dmd left: a readable text file (printed for the log reader).
-state=/var/lib/dmd/rtc0.state
+state=/var/lib/dmd/tiny-rtc/rtc0.state
 check state-file "$([ -s $state ] && echo yes || echo no)" yes
+# Written by dmd as the user it runs as.
+check state-owner "$(stat -c %U:%G /var/lib/dmd/tiny-rtc $state 2>/dev/null | tr '\n' ,)" \
+    dmd:dmd,dmd:dmd,
 check state-is-text "$(grep -c '[^[:print:]]' $state 2>/dev/null)" 0
 sed 's/^/# rtc0.state: /' $state 2>/dev/null
 
 run_guest restart rtc-restart
 check restart-dmd-exit-after-guest "$DMD_RC" 0
 check restart-dmd-no-warnings "$(rtc_dmd_warnings)" 0
+check_dmd_users
 finish

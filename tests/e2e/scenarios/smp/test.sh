@@ -3,7 +3,7 @@
 # one ioreq slot and event channel per vCPU; no request may be lost (every
 # byte arrives) and no vCPU may be left waiting (both finish their rounds).
 rounds=400 # SMP_ROUNDS in guest/scenario_smp.c
-plan 8
+plan 9
 
 domid=$(guest_create guest.cfg)
 check guest-created "${domid:+yes}" yes
@@ -25,4 +25,5 @@ check vcpu1-bytes "$(tr -cd b </tmp/com1.out | wc -c)" "$rounds"
 check total-bytes "$(wc -c </tmp/com1.out)" $((2 * rounds))
 # How much the two vCPUs overlapped: runs of the same letter (2 = none).
 note "letter runs: $(tr -s ab </tmp/com1.out | wc -c)"
+check_dmd_users
 finish

@@ -2,7 +2,7 @@
 # uart: the tiny guest runs its register script against two ns16550s
 # (guest/scenario_uart.c); what it sends must reach the file: backends
 # byte for byte.
-plan 7
+plan 8
 
 domid=$(guest_create guest.cfg)
 check guest-created "${domid:+yes}" yes
@@ -23,4 +23,5 @@ check_file com1-backend /tmp/com1.out \
     "$(text_hex 'hello from the tiny guest\n')$(text_hex 'rep outsb line\n')$all"
 check_file mmio-backend /tmp/mmio-uart.out "$(text_hex 'mmio uart, reg_shift 2\n')"
 check dmd-no-warnings "$(dmd_warnings)" 0
+check_dmd_users
 finish
