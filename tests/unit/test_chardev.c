@@ -774,12 +774,13 @@ static void test_wire_output_positions(void **state)
     struct saved sv;
     int c;
 
-    /* null: thrown away, and counted. */
+    /* null: thrown away, with no position to keep (nothing a restart
+     * could repeat or lose), so the snapshot does not change either. */
     assert_int_equal(open_wired(f, "null", &f->wire), 0);
     assert_int_equal(write_str(f, "1234567"), 7);
-    assert_int_equal(wire_tx(&f->wire), 7);
+    assert_int_equal(wire_tx(&f->wire), 0);
     save_of(f->chr, &sv);
-    assert_int_equal(sv.emitted, 7);
+    assert_int_equal(sv.emitted, 0);
     chardev_close(f->chr);
     f->chr = NULL;
 
@@ -787,6 +788,7 @@ static void test_wire_output_positions(void **state)
      * everything (a fresh device neither skips nor repeats). */
     snprintf(f->path, sizeof(f->path), "%s/out.log", f->dir);
     snprintf(text, sizeof(text), "file:%s", f->path);
+    atomic_store(&f->wire.tx, 7); /* where an earlier dmd left the stream */
     assert_int_equal(open_wired(f, text, &f->wire), 0);
     assert_int_equal(write_str(f, "hello"), 5);
     assert_int_equal(wire_tx(&f->wire), 12);
