@@ -121,6 +121,17 @@ def main():
             f"libev alone takes {f('instructions.pio.libev.dmd'):.0f} per request and the "
             f"floor of an event loop (null_ioreq_libev) {f('instructions.pio.ev.real.null') or 0:.0f}; "
             f"dmd's own code {f('instructions.pio.own.dmd'):.0f}")
+        save, take = f("save.lsr.save.dmd"), f("save.lsr.take.dmd")
+        real = f("save.lsr.real.dmd")
+        if save is not None and take is not None and real:
+            why["<= 500 user-space instructions per PIO request"] += (
+                f"; keeping device state for a restart takes {save + take:.0f} of dmd's "
+                f"{real:.0f} (devices_save_touched {save:.0f}: the UART's snapshot serialized "
+                f"and compared with the saved one; runstate_take {take:.0f}), "
+                f"the rest {real - save - take:.0f}")
+            why["dom0 CPU per request <= 1.10x null"] += (
+                f"; keeping device state for a restart adds {save + take:.0f} user-space "
+                f"instructions per request and no system call")
     floors = [r[2].split("(null_ioreq ")[1].rstrip(")") for r in rows
               if r[0].startswith("RSS") and "(null_ioreq " in r[2] and "anonymous" not in r[1]]
     why["RSS <= 1.5 MiB (UART, RTC, GPIO)"] = (

@@ -25,8 +25,19 @@ server or xensim does (its output is shown).
                 instructions per request under callgrind
   instructions  callgrind inside xensim, two request counts N1 < N2:
                 (Ir(N2) - Ir(N1)) / (N2 - N1), by object
+  crash safety  what keeping device state for a restart costs per request
+                (callgrind, as above, for requests to a 16550, a PCI function
+                and the CMOS RTC): devices_save_touched and runstate_take
+                inclusive, their share of all of dmd's instructions, and the
+                flips (runstate_save_commit's store to `current`, found with
+                objdump); each instance's snapshot size from the state file,
+                copied out of RUNTIME_DIRECTORY (set by us) while dmd runs
   start-up      fork to READY=1 and VmRSS / RssAnon / VmHWM just before
                 SIGTERM, with a UART, the CMOS RTC and a PL061
+
+Under callgrind dmd runs with `seccomp = no` in a copy of its config:
+valgrind cannot run a process that installs a seccomp filter (the filter
+runs in the kernel and costs no user-space instruction).
 
 xensim and the server run on one CPU by default (--pin same): a
 synchronous round trip is a ping-pong, and a wake-up across CPUs costs
@@ -44,6 +55,7 @@ import os
 import re
 import shutil
 import statistics
+import struct
 import subprocess
 import sys
 import tempfile
@@ -91,8 +103,9 @@ class Bench:
             return server
         return ["taskset", "-c", str(self.opt.server_cpu)] + server
 
-    def xensim(self, script, server, xensim_args=()):
-        """Run server under xensim with script; xensim's --stats as floats."""
+    def xensim(self, script, server, xensim_args=(), env=None):
+        """Run server under xensim with script; xensim's --stats as floats.
+        env: variables to add to xensim's environment (and so the server's)."""
         self.nscript += 1
         path = os.path.join(self.tmp, "s%d.xs" % self.nscript)
         with open(path, "w") as f:
@@ -104,6 +117,7 @@ class Bench:
         cpus = self.opt.xensim_cpus
         p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                            universal_newlines=True,
+                           env=dict(os.environ, **env) if env else None,
                            preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None)
         if p.returncode != 0:
             tail = "\n".join(p.stdout.splitlines()[-30:])
@@ -130,14 +144,21 @@ class Bench:
 # ---- callgrind ------------------------------------------------------------
 
 def callgrind_costs(path):
-    """Self cost per object, and what the fake libraries' calls into other
-    objects cost (inclusive), from a callgrind out file."""
+    """From a callgrind out file: the self cost per object, what the fake
+    libraries' calls into other objects cost (inclusive), the self cost per
+    function, what each function's calls cost (inclusive) and how many they
+    were, and (with --dump-instr=yes) how often each instruction ran."""
     names = {"ob": {}, "fn": {}}
     self_cost = collections.Counter()
-    callout = collections.Counter()  # (caller ob, callee ob) -> inclusive Ir
-    ob = None
-    cob = None
-    call_to = None
+    callout = collections.Counter()   # (caller ob, callee ob) -> inclusive Ir
+    fn_self = collections.Counter()   # fn -> self Ir
+    fn_call = collections.Counter()   # (caller fn, callee fn) -> inclusive Ir
+    fn_calls = collections.Counter()  # (caller fn, callee fn) -> calls
+    instr = collections.Counter()     # (fn, address) -> Ir, i.e. executions
+    npos = 1      # subpositions per cost line ("positions: instr line": 2)
+    last = [0, 0]  # the previous cost line's, for "+N", "-N" and "*"
+    ob = fn = cob = cfn = None
+    call = None
 
     def name(kind, val):
         m = re.match(r"\((\d+)\)(?: (.*))?$", val)
@@ -152,22 +173,49 @@ def callgrind_costs(path):
             c = line[:1]
             if c.isdigit() or c in "+-*":
                 t = line.split()
-                ir = int(t[1]) if len(t) > 1 else 0
-                if call_to is not None:
-                    callout[(ob, call_to)] += ir
-                    call_to = None
+                for i, tok in enumerate(t[:npos]):
+                    if tok == "*":
+                        continue
+                    last[i] = last[i] + int(tok, 0) if tok[0] in "+-" else int(tok, 0)
+                ir = int(t[npos]) if len(t) > npos else 0
+                if call is not None:
+                    callout[(ob, call[0])] += ir
+                    fn_call[(fn, call[1])] += ir
+                    call = None
                 else:
                     self_cost[ob] += ir
+                    fn_self[fn] += ir
+                    if npos == 2:
+                        instr[(fn, last[0])] += ir
+            elif line.startswith("positions:"):
+                npos = len(line.split()) - 1
             elif line.startswith("ob="):
                 ob = name("ob", line[3:].strip())
             elif line.startswith("cob="):
                 cob = name("ob", line[4:].strip())
-            elif line.startswith("calls="):
-                call_to = cob if cob is not None else ob
-                cob = None
             elif line.startswith("fn="):
+                fn = name("fn", line[3:].strip())
+                cob = cfn = None
+            elif line.startswith("cfn="):
+                cfn = name("fn", line[4:].strip())
+            elif line.startswith("calls="):
+                # the next cost line is the call's; the target position
+                # here does not move the previous cost line's
+                call = (cob if cob is not None else ob, cfn)
+                fn_calls[(fn, cfn)] += int(line[6:].split()[0])
                 cob = None
-    return self_cost, callout
+    return {"self": self_cost, "callout": callout, "fn_self": fn_self, "fn_call": fn_call,
+            "fn_calls": fn_calls, "instr": instr}
+
+
+def inclusive(prof, fn):
+    """A function's inclusive cost: its own and that of everything it called."""
+    return prof["fn_self"][fn] + sum(ir for (caller, _), ir in prof["fn_call"].items()
+                                     if caller == fn)
+
+
+def calls_of(prof, fn):
+    return sum(n for (_, callee), n in prof["fn_calls"].items() if callee == fn)
 
 
 def object_kind(path, server):
@@ -187,29 +235,182 @@ def object_kind(path, server):
 KINDS = ("own", "libev", "libc", "fake", "other")
 
 
+def is_dmd(server):
+    return "--config" in server
+
+
+def without_seccomp(bench, server):
+    """dmd's argv with its config's copy saying `seccomp = no`: valgrind
+    cannot run a process that installs a seccomp filter (the filter runs in
+    the kernel: it costs no user-space instruction)."""
+    i = server.index("--config") + 1
+    with open(server[i]) as f:
+        text = f.read()
+    if re.search(r"^\[dmd\]\s*$", text, re.M):
+        text = re.sub(r"^\[dmd\]\s*$", "[dmd]\nseccomp = no", text, count=1, flags=re.M)
+    else:
+        text = "[dmd]\nseccomp = no\n\n" + text
+    path = bench.config(os.path.basename(server[i]) + ".cg", text)
+    return server[:i] + [path] + server[i + 1:]
+
+
+def objdump_lines(binary, function):
+    """[(source file, line, address, mnemonic, operands)] of a function, from
+    the binary's line table (objdump -d -l); [] without objdump."""
+    if not shutil.which("objdump"):
+        return []
+    p = subprocess.run(["objdump", "-d", "-l", "--no-show-raw-insn",
+                        "--disassemble=" + function, binary],
+                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                       universal_newlines=True)
+    out = []
+    where = None
+    for line in p.stdout.splitlines():
+        m = re.match(r"^(\S+):(\d+)(?: \(discriminator \d+\))?$", line)
+        if m:
+            where = (m.group(1), int(m.group(2)))
+            continue
+        m = re.match(r"^\s+([0-9a-f]+):\s+(\S+)\s*([^#<]*)", line)
+        if m and where:
+            out.append(where + (int(m.group(1), 16), m.group(2), m.group(3).strip()))
+    return out
+
+
+def operands(text):
+    """AT&T operands, split at the commas outside parentheses."""
+    out, depth, cur = [], 0, ""
+    for ch in text:
+        depth += (ch == "(") - (ch == ")")
+        if ch == "," and depth == 0:
+            out.append(cur.strip())
+            cur = ""
+        else:
+            cur += ch
+    return out + [cur.strip()] if cur.strip() else out
+
+
+def flip_store(binary):
+    """The address of the store that makes a saved half current: the
+    release store to `current` in runstate_save_commit (src/runstate.c),
+    found through the binary's line table and the source it names.  The
+    number of times callgrind saw it run is the number of flips.  None when
+    it cannot be found (no objdump, other source)."""
+    insns = objdump_lines(binary, "runstate_save_commit")
+    files = sorted({i[0] for i in insns if os.path.basename(i[0]) == "runstate.c"})
+    if len(files) != 1 or not os.path.isfile(files[0]):
+        return None
+    with open(files[0]) as f:
+        src = f.read().splitlines()
+    body = False
+    store_lines = set()
+    for no, text in enumerate(src, 1):
+        if re.match(r"^bool runstate_save_commit\(", text):
+            body = True
+        elif body and text.startswith("}"):
+            break
+        elif body and "atomic_store_explicit(" in text and ".current" in text:
+            store_lines.add(no)
+    stores = [addr for (fl, no, addr, op, args) in insns
+              if fl == files[0] and no in store_lines
+              and (op.startswith("mov") or op.startswith("xchg"))
+              and "(" in (operands(args) or [""])[-1]]
+    return stores[0] if len(stores) == 1 else None
+
+
+def state_snapshots(path):
+    """What a dmd state file holds: [(instance, device type, snapshot bytes)]
+    in config order (src/runstate.c's layout 1: a header, then per instance
+    64 bytes, the current half's number first, and two halves of half_size
+    bytes whose first word is the snapshot's length, 32 bytes before it;
+    a snapshot begins with the instance's and the type's names, each a
+    length byte and the bytes); None when it cannot be read."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError:
+        return None
+    if len(data) < 24 or data[:8] != b"DMDSTATE":
+        return None
+    layout, ninst, half = struct.unpack_from("=III", data, 8)
+    inst_size = 64 + 2 * half
+    header = len(data) - ninst * inst_size
+    if layout != 1 or half < 32 or header < 24:
+        return None
+    out = []
+    for i in range(ninst):
+        base = header + i * inst_size
+        cur = struct.unpack_from("=I", data, base)[0]
+        if cur not in (1, 2):
+            out.append((None, None, None))
+            continue
+        h = base + 64 + (cur - 1) * half
+        length = struct.unpack_from("=I", data, h)[0]
+        snap = data[h + 32:h + 32 + min(length, half - 32)]
+        names = []
+        p = 0
+        for _ in range(2):
+            n = snap[p] if p < len(snap) else 0
+            names.append(snap[p + 1:p + 1 + n].decode("ascii", "replace"))
+            p += 1 + n
+        out.append((names[0], names[1], length))
+    return out
+
+
 def callgrind_per_request(bench, script_fn, server, n1, n2):
-    """Instructions per request by kind, from two runs of n1 and n2 requests."""
+    """Instructions per request by kind, from two runs of n1 and n2 requests.
+    For dmd also what keeping its state for a restart costs: devices_save_touched
+    and runstate_take (inclusive), saves (runstate_save_commit calls), flips,
+    and the snapshots in its state file at the end of the n2 run."""
+    dmd = is_dmd(server)
+    if dmd:
+        server = without_seccomp(bench, server)
     per_kind = {}
     callouts = {}
+    saving = {}
+    snapshots = None
+    flip = None
     for n in (n1, n2):
         out = os.path.join(bench.tmp, "cg.%d.%d" % (bench.nscript + 1, n))
-        bench.xensim(script_fn(n),
-                     ["valgrind", "-q", "--tool=callgrind", "--callgrind-out-file=" + out]
-                     + server, ["--timeout", "60000"])
-        self_cost, callout = callgrind_costs(out)
+        script, env = script_fn(n), None
+        if dmd:
+            # a run directory of our own, so the state file can be copied
+            # out before dmd, stopping cleanly, removes it
+            rundir = os.path.join(bench.tmp, "run.%d.%d" % (bench.nscript + 1, n))
+            os.mkdir(rundir, 0o755)
+            env = {"RUNTIME_DIRECTORY": rundir}
+            script += 'host-run "cp %s/1.state %s.state || true"\n' % (rundir, out)
+        bench.xensim(script,
+                     ["valgrind", "-q", "--tool=callgrind", "--dump-instr=yes",
+                      "--callgrind-out-file=" + out] + server, ["--timeout", "60000"], env)
+        prof = callgrind_costs(out)
         k = collections.Counter()
-        for obj, ir in self_cost.items():
+        for obj, ir in prof["self"].items():
             k[object_kind(obj or "?", server[0])] += ir
         per_kind[n] = k
         # libc (and the rest) working for the fake libraries
-        callouts[n] = sum(ir for (caller, callee), ir in callout.items()
+        callouts[n] = sum(ir for (caller, callee), ir in prof["callout"].items()
                           if object_kind(caller or "?", server[0]) == "fake"
                           and object_kind(callee or "?", server[0]) != "fake")
+        if dmd:
+            if flip is None:
+                flip = flip_store(server[0])
+            saving[n] = {"save": inclusive(prof, "devices_save_touched"),
+                         "take": inclusive(prof, "runstate_take"),
+                         "saves": calls_of(prof, "runstate_save_commit"),
+                         "flips": prof["instr"][("runstate_save_commit", flip)]
+                         if flip is not None else None}
+            snapshots = state_snapshots(out + ".state")
     d = n2 - n1
     res = {kind: (per_kind[n2][kind] - per_kind[n1][kind]) / d for kind in KINDS}
     res["total"] = sum(res[kind] for kind in KINDS)
     res["fake_callouts"] = (callouts[n2] - callouts[n1]) / d
     res["real"] = res["total"] - res["fake"] - res["fake_callouts"]
+    for key in ("save", "take", "saves", "flips"):
+        if dmd and saving[n1][key] is not None:
+            res[key] = (saving[n2][key] - saving[n1][key]) / d
+        else:
+            res[key] = 0 if not dmd else None
+    res["snapshots"] = snapshots
     return res
 
 
@@ -412,6 +613,107 @@ def instructions(b, t, n1, n2):
                      "Ir/request", [ir["dmd"][kind]], [ir["ev"][kind]], 0, False)
     t.note("target: dmd's 'total without the fake libraries' <= 500 (the real libxenevtchn "
            "adds its own few per call)")
+    return ir
+
+
+# What keeping device state for a restart costs per request (docs/restart.md),
+# each case a request that reaches one device: (key, label, what the
+# request is, dmd's config, the script for n requests, null_ioreq's ranges
+# or None when it cannot claim the request).
+UART = "[uart0]\ntype = ns16550\nport = 0x3f8\n"
+UART_PCI = "[uart0]\ntype = ns16550\npci = 00:05.0\n"
+UART_BUF = "[dmd]\nbufioreq = atomic\n\n[uart0]\ntype = ns16550\nmmio = 0xd0000\n"
+RTC = "[rtc0]\ntype = mc146818\nport = 0x70\n"
+SAVE_CASES = (
+    ("scr", "16550 SCR outb", "outb 0x3ff, 0x55 and 0xaa in turn (the scratch register "
+     "changes)", UART, lambda n: repeat(n // 2, "outb 0x3ff 0x55", "outb 0x3ff 0xaa"),
+     [("port", 0x3f8, 8)]),
+    ("thr", "16550 THR outb", "outb 0x3f8 to the null backend (the byte count changes)",
+     UART, lambda n: repeat(n, "outb 0x3f8 0x41"), [("port", 0x3f8, 8)]),
+    ("buf", "16550 bufwrite", "bufwrite 0xd0007 (SCR) of the same value through the ring "
+     "(no answer to record)", UART_BUF,
+     lambda n: repeat(n, "bufwrite 0xd0007 1 0x55", tail=["readb 0xd0007"]),
+     [("mmio", 0xd0000, 8)]),
+    ("pcird", "PCI cfgread", "cfgread 00:05.0 0x0 4 of a 16550 behind PCI (the ids)",
+     UART_PCI, lambda n: repeat(n, "cfgread 00:05.0 0x0 4"), None),
+    ("pciwr", "PCI cfgwrite", "cfgwrite 00:05.0 0x3c 1, 0x55 and 0xaa in turn (the "
+     "interrupt line register changes)", UART_PCI,
+     lambda n: repeat(n // 2, "cfgwrite 00:05.0 0x3c 1 0x55", "cfgwrite 00:05.0 0x3c 1 0xaa"),
+     None),
+    ("rtcrd", "RTC CMOS read", "inb 0x71 of CMOS RAM byte 0x20 (index written once)", RTC,
+     lambda n: "outb 0x70 0x20\n" + repeat(n, "inb 0x71"), [("port", 0x70, 2)]),
+    ("rtcwr", "RTC CMOS write", "outb 0x71 to CMOS RAM byte 0x20, 0x55 and 0xaa in turn", RTC,
+     lambda n: "outb 0x70 0x20\n" + repeat(n // 2, "outb 0x71 0x55", "outb 0x71 0xaa"),
+     [("port", 0x70, 2)]),
+)
+
+
+def crash_safety(b, t, n1, n2, lsr):
+    """Per request: devices_save_touched (serialize the devices the request
+    reached into the state file's next half and make it current, after a
+    compare when there is no answer to record) and runstate_take (count
+    it), beside all of dmd's instructions, for the
+    inb 0x3fd of instructions() (lsr: its figures) and each SAVE_CASES
+    case; then each instance's snapshot size from the state file."""
+    cases = [("lsr", "16550 LSR inb", "inb 0x3fd, as above (the snapshot does not change)",
+              lsr["dmd"], lsr["null"])]
+    snaps = []
+    for key, label, what, cfg, script, ranges in SAVE_CASES:
+        dmd = callgrind_per_request(b, script, b.dmd(b.config("save_%s.ini" % key, cfg)),
+                                    n1, n2)
+        null = (callgrind_per_request(b, script, b.null(ranges), n1, n2)
+                if ranges is not None else None)
+        cases.append((key, label, what, dmd, null))
+        if key == "pcird":
+            snaps.append(("pci", "behind PCI", dmd["snapshots"]))
+    t.section("crash safety: user-space instructions per request spent keeping device state "
+              "for a restart (callgrind in xensim, (Ir(%d) - Ir(%d)) / %d; null_ioreq keeps "
+              "none)" % (n2, n1, n2 - n1))
+    for key, label, what, dmd, null in cases:
+        kept = dmd["save"] + dmd["take"]
+        t.figure("save.%s.real" % key, label + ": all of dmd", "Ir/request",
+                 [dmd["real"]], [null["real"]] if null else [], 0, False)
+        t.figure("save.%s.save" % key, label + ": devices_save_touched", "Ir/request",
+                 [dmd["save"]], [0], 0, False)
+        t.figure("save.%s.take" % key, label + ": runstate_take", "Ir/request",
+                 [dmd["take"]], [0], 0, False)
+        t.figure("save.%s.share" % key, label + ": share of all of dmd", "%",
+                 [100 * kept / dmd["real"]] if dmd["real"] else [], [0], 1, False)
+        t.figure("save.%s.flips" % key, label + ": flips", "per request",
+                 [dmd["flips"]] if dmd["flips"] is not None else [], [0], 2, False)
+        t.key("save.%s.saves.dmd" % key, "%.6g" % dmd["saves"])
+    t.note("all of dmd: 'total without the fake libraries' above, for that request; "
+           "devices_save_touched, inclusive: the device the")
+    t.note("request reached serialized into the state file's next half, compared with the "
+           "current half and made current (a flip,")
+    t.note("with the request's answer) only if it differs; runstate_take: the request counted "
+           "in the file before its slot is")
+    t.note("marked INPROCESS; share: the two of all")
+    t.note("of dmd; flips: runs of runstate_save_commit's store that flips (found with "
+           "objdump).  No system call in either.  The requests:")
+    for _, label, what, _, _ in cases:
+        t.note("  %s: %s" % (label, what))
+    t.note("(under callgrind dmd runs with seccomp = no: valgrind cannot run a filter, which "
+           "costs no user-space instruction anyway)")
+
+    # Every instance's snapshot: the startup config's (a UART, the RTC, a
+    # PL061), read from the state file while dmd runs, and the PCI one.
+    rundir = os.path.join(b.tmp, "run.snapshots")
+    os.mkdir(rundir, 0o755)
+    copy = os.path.join(b.tmp, "snapshots.state")
+    b.xensim('inb 0x3fd\nhost-run "cp %s/1.state %s || true"\n' % (rundir, copy),
+             b.dmd(b.config("startup.ini")), env={"RUNTIME_DIRECTORY": rundir})
+    snaps.insert(0, ("startup", "start-up config", state_snapshots(copy)))
+    t.section("device state: each instance's snapshot, what every save of it serializes "
+              "(from RUNTIME_DIRECTORY/1.state at the end of a run)")
+    for key, where, found in snaps:
+        for inst, dtype, length in found or [(None, None, None)]:
+            label = "[%s] %s, %s" % (inst, dtype, where) if inst else where + ": not read"
+            t.figure("snapshot.%s.%s.bytes" % (key, inst or "none"), label, "bytes",
+                     [length] if length is not None else [], [], 0, False)
+    t.note("the file keeps two halves of 16 KiB per instance; a save writes only the "
+           "snapshot's length of the next one (and compares that much with the current "
+           "one)")
 
 
 def startup(b, t, nrounds):
@@ -511,7 +813,8 @@ def main():
             rep_outsb(b, t, n_outsb, nrounds)
             routing(b, t, n_route, nrounds, cg, cg_route)
             if cg:
-                instructions(b, t, *cg_pio)
+                lsr = instructions(b, t, *cg_pio)
+                crash_safety(b, t, cg_pio[0], cg_pio[1], lsr)
             else:
                 t.section("user-space instructions per PIO request: not measured "
                           "(valgrind not found, or --no-callgrind)")
