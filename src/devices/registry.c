@@ -9,11 +9,13 @@ extern const struct device_type uart16550_device;
 extern const struct device_type mc146818_device;
 extern const struct device_type pl031_device;
 extern const struct device_type pl061_device;
+extern const struct device_type pl011_device;
 
 const struct device_type *const device_types[] = {
     &uart16550_device,
     &mc146818_device,
     &pl031_device,
     &pl061_device,
+    &pl011_device,
     NULL,
 };
