@@ -37,6 +37,14 @@
  *                            (struct xen_dm_op_modified_memory_extent)
  *   DM_SHUTDOWN              domid, reason
  *   DM_NR_VCPUS              domid                           -> vcpus
+ *   DM_INJECT_EVENT          domid, vcpuid, vector, type, error_code,
+ *                            insn_len, cr2
+ *   DM_SET_MEM_TYPE          domid, mem_type, first_pfn, nr
+ *   DM_MAP_MEM_TYPE          domid, id, type, flags
+ *   DM_TRACK_DIRTY_VRAM      domid, first_pfn, nr;
+ *                            reply payload: the (nr + 7) / 8 bitmap bytes
+ *   DM_RELOCATE_MEMORY       domid, size, src_gfn, dst_gfn
+ *   DM_PIN_MEMORY_CACHEATTR  domid, start, end, type
  *   DM_RESTRICT, FM_RESTRICT, EV_RESTRICT, TC_RESTRICT_ALL  domid
  *   FM_MAP, FM_MAP2          domid, address reserved for the mapping,
  *                            pages, all_or_nothing (err == NULL);
@@ -96,6 +104,12 @@
     X(DM_MODIFIED_MEMORY_BULK, xendevicemodel_modified_memory_bulk)           \
     X(DM_SHUTDOWN, xendevicemodel_shutdown)                                   \
     X(DM_NR_VCPUS, xendevicemodel_nr_vcpus)                                   \
+    X(DM_INJECT_EVENT, xendevicemodel_inject_event)                           \
+    X(DM_SET_MEM_TYPE, xendevicemodel_set_mem_type)                           \
+    X(DM_MAP_MEM_TYPE, xendevicemodel_map_mem_type_to_ioreq_server)           \
+    X(DM_TRACK_DIRTY_VRAM, xendevicemodel_track_dirty_vram)                   \
+    X(DM_RELOCATE_MEMORY, xendevicemodel_relocate_memory)                     \
+    X(DM_PIN_MEMORY_CACHEATTR, xendevicemodel_pin_memory_cacheattr)           \
     X(DM_RESTRICT, xendevicemodel_restrict)                                   \
     X(FM_OPEN, xenforeignmemory_open)                                         \
     X(FM_CLOSE, xenforeignmemory_close)                                       \

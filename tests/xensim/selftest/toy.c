@@ -24,6 +24,12 @@
  *         BASE+0x810   write: INTx pin A of 00:03.0 = value & 1
  *         BASE+0x818   read: INVALIDATE requests seen (4 bytes)
  *         BASE+0x820   read: last TIMEOFFSET (8 bytes)
+ *         BASE+0x828   write: push a DMOP argument (at most 8)
+ *         BASE+0x830   write: make DMOP number value (XEN_DMOP_*, see
+ *                      toy_dmop) with the arguments pushed, then forget
+ *                      them; read: the errno it got (0: success)
+ *         BASE+0x838   read: the first 8 bytes of the bitmap the last
+ *                      track_dirty_vram returned
  *   PCI   00:03.0      config space: ids 1234:5678, 0x40.. writable
  *
  * Bytes a rep ins writes into guest RAM are reported with
@@ -129,6 +135,10 @@ struct toy {
     bool held[128];
     uint32_t invalidates;
     uint64_t timeoffset;
+    uint64_t dmop_arg[8]; /* BASE+0x828 */
+    unsigned dmop_args;
+    uint32_t dmop_errno;
+    uint64_t vram_bits;
     void *kept; /* --keep-page */
     /* --fdstore */
     int pipe_writer;   /* the stored pipe's other end: it closes with us */
@@ -392,6 +402,61 @@ static bool toy_pio(struct toy *t, ioreq_t *req)
     return true;
 }
 
+/*
+ * The DMOP numbered op with the arguments pushed (missing ones are 0):
+ *   7  track_dirty_vram        first_pfn, nr
+ *   10 set_pci_link_route      link, irq
+ *   12 set_mem_type            mem_type, first_pfn, nr
+ *   13 inject_event            vcpu, vector, type, error_code, insn_len, extra
+ *   15 map_mem_type_to_ioreq_server  type, flags [, server id: else the toy's]
+ *   16 remote_shutdown         reason
+ *   17 relocate_memory         size, src_gfn, dst_gfn
+ *   18 pin_memory_cacheattr    start, end, type
+ * Anything else: ENOSYS.
+ */
+static int toy_dmop(struct toy *t, uint64_t op)
+{
+    const uint64_t *a = t->dmop_arg;
+    xendevicemodel_handle *d = t->dmod;
+    switch (op) {
+    case 7: {
+        size_t bytes = (size_t)(((uint32_t)a[1] + 7ull) / 8) + sizeof(unsigned long);
+        unsigned long *bits = calloc(1, bytes > 65536 ? sizeof(unsigned long) : bytes);
+        if (!bits)
+            return -1;
+        int rc = xendevicemodel_track_dirty_vram(d, t->domid, a[0], (uint32_t)a[1], bits);
+        int saved = errno;
+        if (rc == 0)
+            memcpy(&t->vram_bits, bits, sizeof(t->vram_bits));
+        free(bits);
+        errno = saved;
+        return rc;
+    }
+    case 10:
+        return xendevicemodel_set_pci_link_route(d, t->domid, (uint8_t)a[0], (uint8_t)a[1]);
+    case 12:
+        return xendevicemodel_set_mem_type(d, t->domid, (hvmmem_type_t)a[0], a[1],
+                                           (uint32_t)a[2]);
+    case 13:
+        return xendevicemodel_inject_event(d, t->domid, (int)a[0], (uint8_t)a[1],
+                                           (uint8_t)a[2], (uint32_t)a[3], (uint8_t)a[4],
+                                           a[5]);
+    case 15:
+        return xendevicemodel_map_mem_type_to_ioreq_server(
+            d, t->domid, t->dmop_args > 2 ? (ioservid_t)a[2] : t->id, (uint16_t)a[0],
+            (uint32_t)a[1]);
+    case 16:
+        return xendevicemodel_shutdown(d, t->domid, (unsigned)a[0]);
+    case 17:
+        return xendevicemodel_relocate_memory(d, t->domid, (uint32_t)a[0], a[1], a[2]);
+    case 18:
+        return xendevicemodel_pin_memory_cacheattr(d, t->domid, a[0], a[1], (uint32_t)a[2]);
+    default:
+        errno = ENOSYS;
+        return -1;
+    }
+}
+
 static void toy_mmio(struct toy *t, ioreq_t *req)
 {
     uint64_t off = req->addr - t->mmio;
@@ -415,6 +480,17 @@ static void toy_mmio(struct toy *t, ioreq_t *req)
         req->data = t->invalidates;
     } else if (off == 0x820 && rd) {
         req->data = t->timeoffset;
+    } else if (off == 0x828 && !rd) {
+        if (t->dmop_args < 8)
+            t->dmop_arg[t->dmop_args++] = req->data;
+    } else if (off == 0x830 && !rd) {
+        t->dmop_errno = toy_dmop(t, req->data) < 0 ? (uint32_t)errno : 0;
+        memset(t->dmop_arg, 0, sizeof(t->dmop_arg));
+        t->dmop_args = 0;
+    } else if (off == 0x830 && rd) {
+        req->data = t->dmop_errno;
+    } else if (off == 0x838 && rd) {
+        req->data = t->vram_bits;
     } else if (rd) {
         req->data = ~0ull;
     }

@@ -316,8 +316,17 @@ static int calls_modified(const uint64_t *a, const void *payload, uint32_t len)
     return 0;
 }
 
+static int calls_track_dirty_vram(const uint64_t *a, struct reply *rep)
+{
+    /* nr is at most 1 GB of pages: 32 KB of bitmap fit a reply */
+    int rc = domain_track_dirty_vram(a[1], a[2], rep->payload);
+    if (rc == 0)
+        rep->len = (uint32_t)((a[2] + 7) / 8);
+    return rc;
+}
+
 static int calls_devicemodel(const struct handle *h, uint32_t op, uint64_t *a,
-                             const void *payload, uint32_t len)
+                             const void *payload, uint32_t len, struct reply *rep)
 {
     int rc = calls_target(h, a[0], EPERM);
     if (rc < 0)
@@ -359,6 +368,18 @@ static int calls_devicemodel(const struct handle *h, uint32_t op, uint64_t *a,
     case XENSIM_DM_NR_VCPUS:
         a[0] = domain.vcpus;
         return 0;
+    case XENSIM_DM_INJECT_EVENT:
+        return domain_inject_event(a[1], a[2], a[3], a[4], a[5], a[6]);
+    case XENSIM_DM_SET_MEM_TYPE:
+        return domain_set_mem_type(a[1], a[2], a[3]);
+    case XENSIM_DM_MAP_MEM_TYPE:
+        return domain_map_mem_type(a[1], a[2], a[3]);
+    case XENSIM_DM_TRACK_DIRTY_VRAM:
+        return calls_track_dirty_vram(a, rep);
+    case XENSIM_DM_RELOCATE_MEMORY:
+        return domain_relocate_memory(a[1], a[2], a[3]);
+    case XENSIM_DM_PIN_MEMORY_CACHEATTR:
+        return domain_pin_cacheattr(a[1], a[2], a[3]);
     default:
         return -ENOSYS;
     }
@@ -573,7 +594,7 @@ static int calls_run(struct handle *h, struct xensim_msg *msg,
     }
     switch (h->kind) {
     case HANDLE_DEVICEMODEL:
-        return calls_devicemodel(h, op, msg->arg, payload, msg->len);
+        return calls_devicemodel(h, op, msg->arg, payload, msg->len, rep);
     case HANDLE_FOREIGNMEMORY:
         return calls_foreignmemory(h, op, msg->arg, payload, msg->len, rep);
     case HANDLE_EVTCHN:

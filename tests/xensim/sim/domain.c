@@ -2,6 +2,7 @@
 #include "domain.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -30,6 +31,11 @@ int domain_init(enum domain_arch arch, uint16_t domid, unsigned vcpus,
     if (mem == MAP_FAILED)
         return -1;
     domain.mem = mem;
+    domain.mem_type = calloc(domain.ram_pages, 1); /* HVMMEM_ram_rw is 0 */
+    domain.logdirty = calloc(domain.ram_pages, 1);
+    domain.mem_server = -1;
+    if (!domain.mem_type || !domain.logdirty)
+        return -1;
     return 0;
 }
 
@@ -41,6 +47,10 @@ void domain_fini(void)
         close(domain.memfd);
     domain.mem = NULL;
     domain.memfd = -1;
+    free(domain.mem_type);
+    free(domain.logdirty);
+    domain.mem_type = NULL;
+    domain.logdirty = NULL;
 }
 
 struct server *domain_server(uint64_t id)
@@ -78,7 +88,7 @@ uint8_t *domain_ram(uint64_t gpa, uint64_t len)
 int domain_gfn_error(uint64_t gfn)
 {
     if (gfn < domain.ram_pages)
-        return 0;
+        return domain.mem_type[gfn] == HVMMEM_unused ? EFAULT : 0;
     uint64_t id = (gfn - domain.ram_pages) / 2;
     struct server *s = domain_server(id);
     if (s && s->pages == PAGES_GFN)
@@ -199,6 +209,12 @@ int domain_destroy_server(unsigned id)
     if (s->buf_port)
         events_free_xen(s->buf_port);
     memset(s, 0, sizeof(*s));
+    /* arch_ioreq_server_destroy: p2m_set_ioreq_server(d, 0, s); the pages
+     * of that type stay so (entry_count) until set_mem_type changes them */
+    if (domain.mem_server == (int)id) {
+        domain.mem_server = -1;
+        domain.mem_flags = 0;
+    }
     return 0;
 }
 
@@ -397,6 +413,8 @@ int domain_modified_memory(uint64_t first_pfn, uint64_t nr)
     if (nr == 0 || last < first_pfn || last >= domain.ram_pages)
         return -EINVAL;
     domain.modified_pages += nr;
+    for (uint64_t g = first_pfn; g <= last; g++)
+        domain.logdirty[g] = 1; /* paging_mark_pfn_dirty */
     return 0;
 }
 
@@ -405,7 +423,247 @@ int domain_shutdown(uint64_t reason)
     if (domain.arch != DOMAIN_X86)
         return -EOPNOTSUPP;
     sim_note("dmd shut the guest down (reason %llu)", (unsigned long long)reason);
+    domain.shut_down = true;
+    domain.shutdown_reason = (uint32_t)reason;
     return 0;
+}
+
+/*
+ * xen/arch/x86/hvm/dm.c: dm_op() refuses non-zero pads (the library zeroes
+ * them) and inject_event() checks only the vCPU and that none is pending;
+ * vector, type, error code, length and cr2 are taken as they are.
+ */
+int domain_inject_event(uint64_t vcpu, uint64_t vector, uint64_t type,
+                        uint64_t error_code, uint64_t insn_len, uint64_t extra)
+{
+    if (domain.arch != DOMAIN_X86)
+        return -EOPNOTSUPP;
+    if (vcpu >= domain.vcpus)
+        return -EINVAL;
+    struct vcpu_event *e = &domain.event[vcpu];
+    if (e->pending) /* inject_event.vector != HVM_EVENT_VECTOR_UNSET */
+        return -EBUSY;
+    *e = (struct vcpu_event){
+        .pending = true,
+        .vector = (uint8_t)vector,
+        .type = (uint8_t)type,
+        .insn_len = (uint8_t)insn_len,
+        .error_code = (uint32_t)error_code,
+        .extra = extra,
+        .count = e->count + 1,
+    };
+    return 0;
+}
+
+void domain_vcpu_runs(unsigned vcpu)
+{
+    if (vcpu < domain.vcpus)
+        domain.event[vcpu].pending = false; /* hvm_do_resume injects it */
+}
+
+uint64_t domain_ioreq_mem_pages(void)
+{
+    uint64_t n = 0;
+    for (uint64_t g = 0; g < domain.ram_pages; g++)
+        n += domain.mem_type[g] == HVMMEM_ioreq_server;
+    return n;
+}
+
+/* allow_p2m_type_change(), with holes (relocated away) as p2m_invalid and
+ * HVMMEM_mmio_dm pages as p2m_mmio_dm. */
+static bool domain_type_change_ok(uint8_t old, uint8_t new)
+{
+    if (new == HVMMEM_ioreq_server)
+        return old == HVMMEM_ram_rw;
+    if (old == HVMMEM_ioreq_server)
+        return new == HVMMEM_ram_rw;
+    bool ram = old == HVMMEM_ram_rw || old == HVMMEM_ram_ro;
+    bool hole = old == HVMMEM_mmio_dm || old == HVMMEM_unused;
+    return ram || (hole && new == HVMMEM_mmio_dm);
+}
+
+/* dm.c set_mem_type(): the range inside the guest's gfns, a type Xen maps
+ * (not HVMMEM_unused), HVMMEM_ioreq_server only while a server claims it;
+ * page by page, stopping at the first refused change (the earlier pages
+ * keep their new type). */
+int domain_set_mem_type(uint64_t type, uint64_t first_pfn, uint64_t nr)
+{
+    if (domain.arch != DOMAIN_X86)
+        return -EOPNOTSUPP;
+    uint64_t last = first_pfn + nr - 1;
+    if (first_pfn > last || last >= domain.ram_pages)
+        return -EINVAL;
+    if (type > HVMMEM_ioreq_server || type == HVMMEM_unused)
+        return -EINVAL;
+    if (type == HVMMEM_ioreq_server && domain.mem_server < 0)
+        return -EINVAL;
+    for (uint64_t g = first_pfn; g <= last; g++) {
+        if (!domain_type_change_ok(domain.mem_type[g], (uint8_t)type))
+            return -EINVAL;
+        domain.mem_type[g] = (uint8_t)type;
+    }
+    return 0;
+}
+
+/* dm.c XEN_DMOP_map_mem_type_to_ioreq_server, hvm_map_mem_type_to_ioreq_server
+ * and p2m_set_ioreq_server(): flags 0 unmaps (only the server that has it)
+ * and turns the remaining HVMMEM_ioreq_server pages back into ram_rw. */
+int domain_map_mem_type(uint64_t id, uint64_t type, uint64_t flags)
+{
+    if (domain.arch != DOMAIN_X86)
+        return -EOPNOTSUPP;
+    if (type != HVMMEM_ioreq_server)
+        return -EINVAL;
+    if (flags & ~(uint64_t)XEN_DMOP_IOREQ_MEM_ACCESS_WRITE)
+        return -EINVAL;
+    if (!domain_server(id))
+        return -ENOENT;
+    if (flags == 0) {
+        if (domain.mem_server != (int)id)
+            return -EINVAL;
+        domain.mem_server = -1;
+        domain.mem_flags = 0;
+        for (uint64_t g = 0; g < domain.ram_pages; g++)
+            if (domain.mem_type[g] == HVMMEM_ioreq_server)
+                domain.mem_type[g] = HVMMEM_ram_rw; /* p2m_finish_type_change */
+        return 0;
+    }
+    if (domain.mem_server >= 0 || domain_ioreq_mem_pages() > 0)
+        return -EBUSY;
+    domain.mem_server = (int)id;
+    domain.mem_flags = (uint32_t)flags;
+    return 0;
+}
+
+void domain_guest_wrote(uint64_t gpa, uint64_t len)
+{
+    if (len == 0)
+        return;
+    for (uint64_t g = gpa / DOMAIN_PAGE; g <= (gpa + len - 1) / DOMAIN_PAGE; g++)
+        if (g < domain.ram_pages)
+            domain.logdirty[g] = 1;
+}
+
+/* dm.c track_dirty_vram() and hap_track_dirty_vram(): nr 0 stops tracking;
+ * a new range reports every page dirty; the same range again reports the
+ * pages written since the last call.  Here the range must lie in RAM. */
+int domain_track_dirty_vram(uint64_t first_pfn, uint64_t nr, uint8_t *bitmap)
+{
+    if (domain.arch != DOMAIN_X86)
+        return -EOPNOTSUPP;
+    if (nr > (1024u * 1024u * 1024u) / DOMAIN_PAGE)
+        return -EINVAL;
+    if (nr == 0) {
+        domain.vram_calls++;
+        domain.vram_tracking = false;
+        domain.vram_dirty = 0;
+        return 0;
+    }
+    if (first_pfn >= domain.ram_pages || nr > domain.ram_pages - first_pfn)
+        return -EINVAL;
+    bool same = domain.vram_tracking && domain.vram_begin == first_pfn &&
+                domain.vram_end == first_pfn + nr;
+    memset(bitmap, 0, (nr + 7) / 8);
+    domain.vram_dirty = 0;
+    for (uint64_t i = 0; i < nr; i++) {
+        uint64_t g = first_pfn + i;
+        if (!same || domain.logdirty[g]) {
+            bitmap[i / 8] |= (uint8_t)(1u << (i % 8));
+            domain.vram_dirty++;
+        }
+        domain.logdirty[g] = 0;
+    }
+    domain.vram_calls++;
+    domain.vram_tracking = true;
+    domain.vram_begin = first_pfn;
+    domain.vram_end = first_pfn + nr;
+    return 0;
+}
+
+/* dm.c XEN_DMOP_relocate_memory: xenmem_add_to_physmap(XENMAPSPACE_gmfn_range)
+ * page by page: the page at src moves to dst (as ram_rw), src becomes a
+ * hole.  A source that is not RAM is refused (EINVAL) and stops the call
+ * with the earlier pages moved.  Here both ranges must lie in RAM. */
+int domain_relocate_memory(uint64_t size, uint64_t src, uint64_t dst)
+{
+    if (domain.arch != DOMAIN_X86)
+        return -EOPNOTSUPP;
+    if (size == 0)
+        return 0;
+    if (src >= domain.ram_pages || size > domain.ram_pages - src ||
+        dst >= domain.ram_pages || size > domain.ram_pages - dst)
+        return -EINVAL;
+    for (uint64_t i = 0; i < size; i++) {
+        uint64_t s = src + i, d = dst + i;
+        uint8_t t = domain.mem_type[s];
+        if (t == HVMMEM_unused || t == HVMMEM_mmio_dm)
+            return -EINVAL;
+        if (s == d)
+            continue;
+        memmove(domain.mem + d * DOMAIN_PAGE, domain.mem + s * DOMAIN_PAGE, DOMAIN_PAGE);
+        memset(domain.mem + s * DOMAIN_PAGE, 0, DOMAIN_PAGE);
+        domain.mem_type[d] = HVMMEM_ram_rw;
+        domain.mem_type[s] = HVMMEM_unused;
+        domain.relocated++;
+    }
+    return 0;
+}
+
+/* hvm_set_mem_pinned_cacheattr(): start <= end, both below 2^52 (paddr_bits
+ * as Xen compares them), a XEN_DMOP_MEM_CACHEATTR_* type, or ~0
+ * (XEN_DOMCTL_DELETE_MEM_CACHEATTR) to remove exactly that range (ENOENT
+ * if there is none); the same range again changes its type, an overlapping
+ * one is EBUSY, at most 64 ranges (ENOSPC). */
+int domain_pin_cacheattr(uint64_t start, uint64_t end, uint64_t type)
+{
+    if (domain.arch != DOMAIN_X86)
+        return -EOPNOTSUPP;
+    if (end < start || (start | end) >> 52)
+        return -EINVAL;
+    unsigned n = domain.n_cacheattr;
+    if (type == 0xffffffffu) {
+        for (unsigned i = 0; i < n; i++) {
+            if (domain.cacheattr[i].s == start && domain.cacheattr[i].e == end) {
+                domain.cacheattr[i] = domain.cacheattr[n - 1];
+                domain.n_cacheattr--;
+                return 0;
+            }
+        }
+        return -ENOENT;
+    }
+    switch (type) {
+    case XEN_DMOP_MEM_CACHEATTR_UC:
+    case XEN_DMOP_MEM_CACHEATTR_WC:
+    case XEN_DMOP_MEM_CACHEATTR_WT:
+    case XEN_DMOP_MEM_CACHEATTR_WP:
+    case XEN_DMOP_MEM_CACHEATTR_WB:
+    case XEN_DMOP_MEM_CACHEATTR_UCM:
+        break;
+    default:
+        return -EINVAL;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        struct cacheattr *c = &domain.cacheattr[i];
+        if (c->s == start && c->e == end) {
+            c->type = (uint32_t)type;
+            return 0;
+        }
+        if (c->s <= end && start <= c->e)
+            return -EBUSY;
+    }
+    if (n >= 64)
+        return -ENOSPC;
+    domain.cacheattr[n] = (struct cacheattr){ start, end, (uint32_t)type };
+    domain.n_cacheattr++;
+    return 0;
+}
+
+unsigned domain_cacheattr(uint64_t gfn)
+{
+    for (unsigned i = 0; i < domain.n_cacheattr; i++)
+        if (domain.cacheattr[i].s <= gfn && gfn <= domain.cacheattr[i].e)
+            return domain.cacheattr[i].type;
+    return 0xff;
 }
 
 unsigned domain_nr_servers(void)

@@ -73,6 +73,31 @@ struct domain {
     uint64_t msi_addr;
     uint32_t msi_data;
     uint64_t modified_pages;
+    /* The DMOPs that change the guest rather than talk to dmd (x86). */
+    struct vcpu_event {   /* inject_event: pending until the vCPU next runs */
+        bool pending;
+        uint8_t vector, type, insn_len;
+        uint32_t error_code;
+        uint64_t extra;
+        unsigned count;   /* events injected into this vCPU so far */
+    } event[DOMAIN_MAX_VCPUS];
+    uint8_t *mem_type;    /* HVMMEM_* of each RAM page; HVMMEM_unused: a hole */
+    uint8_t *logdirty;    /* 1: the guest wrote the RAM page since the last
+                             track_dirty_vram looked at it */
+    int mem_server;       /* the server HVMMEM_ioreq_server is mapped to, -1 */
+    uint32_t mem_flags;   /* its XEN_DMOP_IOREQ_MEM_ACCESS_* */
+    bool vram_tracking;
+    uint64_t vram_begin, vram_end; /* the tracked range [begin, end) */
+    uint64_t vram_dirty;  /* pages the last track_dirty_vram reported dirty */
+    unsigned vram_calls;
+    unsigned n_cacheattr; /* pinned cache attribute ranges, at most 64 */
+    struct cacheattr {
+        uint64_t s, e;
+        uint32_t type;
+    } cacheattr[64];
+    bool shut_down;
+    uint32_t shutdown_reason;
+    unsigned relocated;   /* pages relocate_memory moved so far */
 };
 
 extern struct domain domain;
@@ -123,6 +148,22 @@ int domain_set_link_route(uint64_t link, uint64_t irq);
 int domain_inject_msi(uint64_t addr, uint64_t data);
 int domain_modified_memory(uint64_t first_pfn, uint64_t nr);
 int domain_shutdown(uint64_t reason);
+int domain_inject_event(uint64_t vcpu, uint64_t vector, uint64_t type,
+                        uint64_t error_code, uint64_t insn_len, uint64_t extra);
+/* The vCPU runs guest code again: a pending event is delivered. */
+void domain_vcpu_runs(unsigned vcpu);
+int domain_set_mem_type(uint64_t type, uint64_t first_pfn, uint64_t nr);
+int domain_map_mem_type(uint64_t id, uint64_t type, uint64_t flags);
+/* bitmap: (nr + 7) / 8 bytes, filled on success */
+int domain_track_dirty_vram(uint64_t first_pfn, uint64_t nr, uint8_t *bitmap);
+int domain_relocate_memory(uint64_t size, uint64_t src, uint64_t dst);
+int domain_pin_cacheattr(uint64_t start, uint64_t end, uint64_t type);
+/* The pinned cache attribute over gfn, or 0xff if none. */
+unsigned domain_cacheattr(uint64_t gfn);
+/* The guest writes to RAM pages [gfn, gfn + nr): log-dirty sees them. */
+void domain_guest_wrote(uint64_t gpa, uint64_t len);
+/* Pages of HVMMEM_ioreq_server type now (Xen's p2m ioreq.entry_count). */
+uint64_t domain_ioreq_mem_pages(void);
 
 /* How many ioreq servers exist now (enabled or not). */
 unsigned domain_nr_servers(void);

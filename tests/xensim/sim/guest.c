@@ -228,6 +228,64 @@ static void guest_report_irq(const struct action *a)
     guest_result(a, what, level, 0);
 }
 
+/* event, mem-type, cacheattr, ...: what the DMOPs did to the guest */
+static void guest_report_state(const struct action *a)
+{
+    char what[96];
+    uint64_t v = 0;
+    unsigned long long n = (unsigned long long)a->addr;
+    switch (a->state) {
+    case STATE_EVENT: {
+        const struct vcpu_event *e = &domain.event[a->addr];
+        const uint64_t fields[] = { e->pending, e->vector, e->type, e->error_code,
+                                    e->insn_len, e->extra, e->count };
+        v = fields[a->value];
+        snprintf(what, sizeof(what), "event %llu %s", n, script_event_fields[a->value]);
+        break;
+    }
+    case STATE_MEM_TYPE:
+        v = domain.mem_type[a->addr];
+        snprintf(what, sizeof(what), "mem-type 0x%llx", n);
+        break;
+    case STATE_MEM_TYPE_MAP: {
+        const uint64_t fields[] = {
+            domain.mem_server < 0 ? 0xffff : (uint64_t)domain.mem_server,
+            domain.mem_flags, domain_ioreq_mem_pages(),
+        };
+        v = fields[a->value];
+        snprintf(what, sizeof(what), "mem-type-map %s", script_mem_map_fields[a->value]);
+        break;
+    }
+    case STATE_CACHEATTR:
+        v = domain_cacheattr(a->addr);
+        snprintf(what, sizeof(what), "cacheattr 0x%llx", n);
+        break;
+    case STATE_DIRTY_VRAM: {
+        bool on = domain.vram_tracking;
+        const uint64_t fields[] = {
+            domain.vram_dirty, domain.vram_calls, on ? domain.vram_begin : 0,
+            on ? domain.vram_end - domain.vram_begin : 0,
+        };
+        v = fields[a->value];
+        snprintf(what, sizeof(what), "dirty-vram %s", script_vram_fields[a->value]);
+        break;
+    }
+    case STATE_RELOCATED:
+        v = domain.relocated;
+        snprintf(what, sizeof(what), "relocated");
+        break;
+    case STATE_SHUTDOWN:
+        v = domain.shut_down ? domain.shutdown_reason : 0xffffffffu;
+        snprintf(what, sizeof(what), "shutdown-reason");
+        break;
+    case STATE_LINK_ROUTE:
+        v = domain.link_route[a->addr];
+        snprintf(what, sizeof(what), "link-route %llu", n);
+        break;
+    }
+    guest_result(a, what, v, 0);
+}
+
 /* "raw pio read 1 1 0x3ff 0x0 ptr" */
 static void guest_describe_raw(const struct action *a, char *buf, size_t len)
 {
@@ -367,6 +425,8 @@ static uint64_t guest_rep_buffer(unsigned v, const struct action *a)
     uint64_t gpa = a->has_gpa ? a->gpa
                               : GUEST_REP_BASE + (uint64_t)v * GUEST_REP_STRIDE - (len + 1) / 2;
     uint8_t *ram = domain_ram(gpa, len);
+    if (a->kind == ACT_INS || a->has_text)
+        domain_guest_wrote(gpa, len);
     if (a->kind == ACT_INS)
         memset(ram, 0, len);
     else if (a->has_text)
@@ -386,6 +446,7 @@ static void guest_issue(unsigned v, const struct action *a)
         .type = a->type,
     };
     *op = (struct vcpu_op){ .act = a };
+    domain_vcpu_runs(v); /* hvm_do_resume: a pending event is injected */
     switch (a->kind) {
     case ACT_ACCESS:
         guest_after_send(v, ioreq_send(v, &p), &p);
@@ -703,6 +764,13 @@ static void guest_run_action(struct program *pg, const struct action *a)
     case ACT_RANGES:
     case ACT_FDSTORE:
         guest_report_irq(a);
+        break;
+    case ACT_STATE:
+        guest_report_state(a);
+        break;
+    case ACT_TOUCH:
+        domain_vcpu_runs(pg->vcpu);
+        domain_guest_wrote(a->addr * DOMAIN_PAGE, a->value * DOMAIN_PAGE);
         break;
     case ACT_KILL_DMD:
         program_kill(a->line);

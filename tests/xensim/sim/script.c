@@ -604,6 +604,122 @@ static int parse_map_calls(struct parser *p, struct action *a)
     return script_expect(p, 1, &a->expect);
 }
 
+/* FIELD at token i: one of names[0 .. n - 1], its index into a->value. */
+static int script_field(struct parser *p, unsigned i, const char *const *names,
+                        unsigned n, struct action *a)
+{
+    for (unsigned f = 0; f < n; f++) {
+        if (!p->tok[i].quoted && strcmp(p->tok[i].s, names[f]) == 0) {
+            a->value = f;
+            return 0;
+        }
+    }
+    return script_error(p, "%s: unknown field %s", p->tok[0].s, p->tok[i].s);
+}
+
+const char *const script_event_fields[SCRIPT_EVENT_FIELDS] = {
+    "pending", "vector", "type", "error-code", "insn-len", "extra", "count",
+};
+const char *const script_mem_map_fields[SCRIPT_MEM_MAP_FIELDS] = {
+    "id", "flags", "pages",
+};
+const char *const script_vram_fields[SCRIPT_VRAM_FIELDS] = {
+    "pages", "calls", "first", "nr",
+};
+
+static int parse_event(struct parser *p, struct action *a)
+{
+    a->state = STATE_EVENT;
+    if (script_x86(p, "inject_event") < 0 ||
+        script_args(p, 2, 6, "event N pending|vector|type|error-code|insn-len|extra|count "
+                    "[EXPECT]") < 0 ||
+        script_ranged(p, 1, "vCPU", 0, p->vcpus - 1, &a->addr) < 0 ||
+        script_field(p, 2, script_event_fields, SCRIPT_EVENT_FIELDS, a) < 0)
+        return -1;
+    return script_expect(p, 3, &a->expect);
+}
+
+static int parse_gfn_state(struct parser *p, struct action *a, enum state_kind k,
+                           const char *usage)
+{
+    a->state = k;
+    if (script_x86(p, p->tok[0].s) < 0 || script_args(p, 1, 5, usage) < 0 ||
+        script_ranged(p, 1, "gfn", 0, k == STATE_CACHEATTR ? UINT64_MAX : p->ram / DOMAIN_PAGE - 1,
+                      &a->addr) < 0)
+        return -1;
+    return script_expect(p, 2, &a->expect);
+}
+
+static int parse_mem_type(struct parser *p, struct action *a)
+{
+    return parse_gfn_state(p, a, STATE_MEM_TYPE, "mem-type GFN [EXPECT]");
+}
+
+static int parse_cacheattr(struct parser *p, struct action *a)
+{
+    return parse_gfn_state(p, a, STATE_CACHEATTR, "cacheattr GFN [EXPECT]");
+}
+
+static int parse_mem_type_map(struct parser *p, struct action *a)
+{
+    a->state = STATE_MEM_TYPE_MAP;
+    if (script_x86(p, "map_mem_type_to_ioreq_server") < 0 ||
+        script_args(p, 1, 5, "mem-type-map id|flags|pages [EXPECT]") < 0 ||
+        script_field(p, 1, script_mem_map_fields, SCRIPT_MEM_MAP_FIELDS, a) < 0)
+        return -1;
+    return script_expect(p, 2, &a->expect);
+}
+
+static int parse_dirty_vram(struct parser *p, struct action *a)
+{
+    a->state = STATE_DIRTY_VRAM;
+    if (script_x86(p, "track_dirty_vram") < 0 ||
+        script_args(p, 1, 5, "dirty-vram pages|calls|first|nr [EXPECT]") < 0 ||
+        script_field(p, 1, script_vram_fields, SCRIPT_VRAM_FIELDS, a) < 0)
+        return -1;
+    return script_expect(p, 2, &a->expect);
+}
+
+static int parse_relocated(struct parser *p, struct action *a)
+{
+    a->state = STATE_RELOCATED;
+    if (script_x86(p, "relocate_memory") < 0 ||
+        script_args(p, 0, 4, "relocated [EXPECT]") < 0)
+        return -1;
+    return script_expect(p, 1, &a->expect);
+}
+
+static int parse_shutdown_reason(struct parser *p, struct action *a)
+{
+    a->state = STATE_SHUTDOWN;
+    if (script_x86(p, "shutdown") < 0 ||
+        script_args(p, 0, 4, "shutdown-reason [EXPECT]") < 0)
+        return -1;
+    return script_expect(p, 1, &a->expect);
+}
+
+static int parse_link_route(struct parser *p, struct action *a)
+{
+    a->state = STATE_LINK_ROUTE;
+    if (script_x86(p, "set_pci_link_route") < 0 ||
+        script_args(p, 1, 5, "link-route N [EXPECT]") < 0 ||
+        script_ranged(p, 1, "link", 0, 3, &a->addr) < 0)
+        return -1;
+    return script_expect(p, 2, &a->expect);
+}
+
+/* touch GFN [NR]: the current vCPU writes to guest pages (log-dirty) */
+static int parse_touch(struct parser *p, struct action *a)
+{
+    a->value = 1;
+    if (script_x86(p, "log-dirty") < 0 || script_args(p, 1, 2, "touch GFN [NR]") < 0 ||
+        script_ranged(p, 1, "gfn", 0, p->ram / DOMAIN_PAGE - 1, &a->addr) < 0 ||
+        (p->ntok > 2 &&
+         script_ranged(p, 2, "page count", 1, p->ram / DOMAIN_PAGE - a->addr, &a->value) < 0))
+        return -1;
+    return 0;
+}
+
 static int parse_servers(struct parser *p, struct action *a)
 {
     if (script_args(p, 0, 4, "servers [EXPECT]") < 0)
@@ -899,6 +1015,15 @@ static const struct command {
     { "servers", ACT_SERVERS, 0, parse_servers },
     { "ranges", ACT_RANGES, 0, parse_ranges },
     { "fdstore", ACT_FDSTORE, 0, parse_fdstore },
+    { "event", ACT_STATE, 0, parse_event },
+    { "mem-type", ACT_STATE, 0, parse_mem_type },
+    { "mem-type-map", ACT_STATE, 0, parse_mem_type_map },
+    { "cacheattr", ACT_STATE, 0, parse_cacheattr },
+    { "dirty-vram", ACT_STATE, 0, parse_dirty_vram },
+    { "relocated", ACT_STATE, 0, parse_relocated },
+    { "shutdown-reason", ACT_STATE, 0, parse_shutdown_reason },
+    { "link-route", ACT_STATE, 0, parse_link_route },
+    { "touch", ACT_TOUCH, 0, parse_touch },
     { "kill-dmd", ACT_KILL_DMD, 0, parse_program },
     { "start-dmd", ACT_START_DMD, 0, parse_program },
     { "stop-dmd", ACT_STOP_DMD, 0, parse_program },

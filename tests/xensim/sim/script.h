@@ -33,6 +33,8 @@ enum action_kind {
     ACT_SERVERS,
     ACT_RANGES,       /* addr = XEN_DMOP_IO_RANGE_* */
     ACT_FDSTORE,
+    ACT_STATE,        /* state = STATE_*, addr = vCPU, gfn or link, value = field */
+    ACT_TOUCH,        /* the guest writes pages: addr = gfn, value = count */
     ACT_LOSE_NOTIFY,
     ACT_DESTROY_DOMAIN,
     ACT_KILL_DMD,
@@ -56,6 +58,18 @@ enum action_kind {
 
 enum irq_space { IRQ_ISA, IRQ_SPI, IRQ_INTX };
 
+/* What ACT_STATE reports (the effects of DMOPs that change the guest). */
+enum state_kind {
+    STATE_EVENT,        /* event N FIELD */
+    STATE_MEM_TYPE,     /* mem-type GFN */
+    STATE_MEM_TYPE_MAP, /* mem-type-map FIELD */
+    STATE_CACHEATTR,    /* cacheattr GFN */
+    STATE_DIRTY_VRAM,   /* dirty-vram FIELD */
+    STATE_RELOCATED,    /* relocated */
+    STATE_SHUTDOWN,     /* shutdown-reason */
+    STATE_LINK_ROUTE,   /* link-route N */
+};
+
 /* `== V` or `& MASK == V` */
 struct expect {
     bool set;
@@ -71,6 +85,7 @@ struct action {
     uint8_t dir;          /* IOREQ_READ / IOREQ_WRITE */
     uint8_t size;         /* bytes */
     enum irq_space irq;
+    enum state_kind state;
     uint64_t addr;
     uint64_t value;
     uint64_t gpa;         /* outsb, insb: `at GPA` */
@@ -107,6 +122,14 @@ bool script_is_io(const struct action *a);
 /* Must every vCPU be idle before a (non-I/O) action runs?  Not for those
  * that control the program: a request may be in flight across them. */
 bool script_waits_idle(const struct action *a);
+
+/* Field names of `event`, `mem-type-map` and `dirty-vram`. */
+#define SCRIPT_EVENT_FIELDS 7
+#define SCRIPT_MEM_MAP_FIELDS 3
+#define SCRIPT_VRAM_FIELDS 4
+extern const char *const script_event_fields[SCRIPT_EVENT_FIELDS];
+extern const char *const script_mem_map_fields[SCRIPT_MEM_MAP_FIELDS];
+extern const char *const script_vram_fields[SCRIPT_VRAM_FIELDS];
 
 /* The name `raw` knows an ioreq type by (pio, copy, ...), or NULL. */
 const char *script_raw_type_name(uint8_t type);
