@@ -180,6 +180,9 @@ static int run_directory(struct run *r)
     }
     if (control_init(r->ctl_path) < 0 || notify_init(r->notify_path) < 0)
         return -1;
+    /* Host commands reach the simulated Xen too: a tool on the fake
+     * libraries (dmop) run by host-run talks to the same domain. */
+    setenv(XENSIM_SOCKET_ENV, r->ctl_path, 1);
     return 0;
 }
 
