@@ -399,6 +399,19 @@ void device_changed(struct device *dev)
     instance_save(in->owner, in, NULL);
 }
 
+void device_shutdown_guest(struct device *dev, unsigned reason)
+{
+    static const char *const names[] = { "poweroff", "reboot", "suspend", "crash",
+                                         "watchdog", "soft_reset" };
+    static struct log_ratelimit rl; /* the guest asks for it */
+    struct instance *in = instance_of(dev);
+    struct log_fields f = { .device = dev->name, .vcpu = -1 };
+
+    log_limited(&rl, LOG_NOTICE, &f, "shutting the guest down (reason %u, %s)", reason,
+                reason < sizeof(names) / sizeof(names[0]) ? names[reason] : "unknown");
+    dmop_shutdown(in->owner->xen, reason);
+}
+
 void devices_save_all(struct devices *devs)
 {
     for (size_t i = 0; i < devs->n; i++)

@@ -129,6 +129,16 @@ struct device {
 void device_changed(struct device *dev);
 
 /*
+ * Ask Xen to shut the guest down with `reason` (SHUTDOWN_* of
+ * xen/sched.h), the one Xen operation a device may ask the core for (a
+ * pvpanic device on the guest's request).  Logged with the device's name
+ * and the reason.  Called from a register write, the DMOP is issued before
+ * the request that caused it is answered, as QEMU does.  Failures are
+ * logged by the core; nothing is returned.
+ */
+void device_shutdown_guest(struct device *dev, unsigned reason);
+
+/*
  * registry.c: the NULL-terminated list of every device type, one line each.
  * Each type's `const struct device_type NAME_device` is defined in its own
  * file and declared extern in registry.c only.

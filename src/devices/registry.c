@@ -10,6 +10,7 @@ extern const struct device_type mc146818_device;
 extern const struct device_type pl031_device;
 extern const struct device_type pl061_device;
 extern const struct device_type pl011_device;
+extern const struct device_type pvpanic_device;
 
 const struct device_type *const device_types[] = {
     &uart16550_device,
@@ -17,5 +18,6 @@ const struct device_type *const device_types[] = {
     &pl031_device,
     &pl061_device,
     &pl011_device,
+    &pvpanic_device,
     NULL,
 };

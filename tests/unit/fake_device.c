@@ -27,3 +27,29 @@ void fake_device_reset(void)
     changes = 0;
     last = NULL;
 }
+
+static unsigned shutdowns;
+static unsigned shutdown_reason = ~0u;
+
+void device_shutdown_guest(struct device *dev, unsigned reason)
+{
+    (void)dev;
+    shutdowns++;
+    shutdown_reason = reason;
+}
+
+unsigned fake_device_shutdowns(void)
+{
+    return shutdowns;
+}
+
+unsigned fake_device_shutdown_reason(void)
+{
+    return shutdown_reason;
+}
+
+void fake_device_shutdown_reset(void)
+{
+    shutdowns = 0;
+    shutdown_reason = ~0u;
+}

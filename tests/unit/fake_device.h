@@ -16,4 +16,10 @@ unsigned fake_device_changes(void);
 struct device *fake_device_last_changed(void);
 void fake_device_reset(void);
 
+/* device_shutdown_guest() calls since the start or the last
+ * fake_device_shutdown_reset(), and the reason of the last (~0u if none). */
+unsigned fake_device_shutdowns(void);
+unsigned fake_device_shutdown_reason(void);
+void fake_device_shutdown_reset(void);
+
 #endif
