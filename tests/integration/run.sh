@@ -1,6 +1,6 @@
 #!/bin/sh
 # run.sh XENSIM DMD CASEDIR NAME [--expect-log TEXT]... [--reject-log TEXT]...
-#        [--pre COMMAND] [--dmd-arg ARG]... [-- XENSIM-OPTIONS...]
+#        [--expect-once TEXT]... [--pre COMMAND] [--dmd-arg ARG]... [-- XENSIM-OPTIONS...]
 #
 # Runs dmd under xensim with CASEDIR/NAME.ini as its config and
 # CASEDIR/NAME.xs as the guest script (when it exists).  @DIR@ in both is
@@ -10,18 +10,21 @@
 # shell COMMAND first with $DIR set (e.g. to leave a record there);
 # --dmd-arg adds an argument to dmd's command line.  Passes when xensim
 # passes and the combined output of xensim and dmd contains every
-# --expect-log TEXT and no --reject-log TEXT (fixed strings).  Everything
+# --expect-log TEXT, no --reject-log TEXT and exactly one line with each
+# --expect-once TEXT (fixed strings).  Everything
 # is printed, so a failure shows dmd's log.
 set -u
 xensim=$1 dmd=$2 casedir=$3 name=$4
 shift 4
 
-expect="" reject="" pre="" dmd_args=""
+expect="" reject="" once="" pre="" dmd_args=""
 while [ "$#" -gt 0 ]; do
     case "$1" in
     --expect-log) expect="$expect$2
 "; shift 2 ;;
     --reject-log) reject="$reject$2
+"; shift 2 ;;
+    --expect-once) once="$once$2
 "; shift 2 ;;
     --pre) pre=$2; shift 2 ;;
     --dmd-arg) dmd_args="$dmd_args $2"; shift 2 ;;
@@ -66,6 +69,14 @@ printf '%s' "$reject" | while IFS= read -r text; do
     [ -n "$text" ] || continue
     if grep -qF -- "$text" "$dir/output"; then
         echo "run.sh: the output has: $text"
+        exit 1
+    fi
+done || exit 1
+printf '%s' "$once" | while IFS= read -r text; do
+    [ -n "$text" ] || continue
+    n=$(grep -cF -- "$text" "$dir/output")
+    if [ "$n" -ne 1 ]; then
+        echo "run.sh: the output has $n lines with (expected 1): $text"
         exit 1
     fi
 done || exit 1
