@@ -404,19 +404,14 @@ void device_shutdown_guest(struct device *dev, unsigned reason)
     static const char *const names[] = { "poweroff", "reboot", "suspend", "crash",
                                          "watchdog", "soft_reset" };
     static struct log_ratelimit rl; /* the guest asks for it */
-    static bool refused; /* Xen on Arm has no such DMOP: ask once, not per write */
     struct instance *in = instance_of(dev);
     struct log_fields f = { .device = dev->name, .vcpu = -1 };
 
-    if (refused)
-        return;
+    if (in->owner->xen->no_shutdown)
+        return; /* refused once, reported by dmop_shutdown */
     log_limited(&rl, LOG_NOTICE, &f, "shutting the guest down (reason %u, %s)", reason,
                 reason < sizeof(names) / sizeof(names[0]) ? names[reason] : "unknown");
-    if (dmop_shutdown(in->owner->xen, reason) == -EOPNOTSUPP) {
-        refused = true;
-        log_dev(LOG_WARNING, dev->name, "Xen cannot shut this guest down from a device model "
-                "(Arm has no XEN_DMOP_remote_shutdown); later requests are not made");
-    }
+    dmop_shutdown(in->owner->xen, reason);
 }
 
 void devices_save_all(struct devices *devs)

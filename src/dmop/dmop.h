@@ -34,6 +34,7 @@ struct dmop {
     struct xenforeignmemory_handle *fmem;
     struct xenevtchn_handle *xce;
     bool gone;        /* the domain no longer exists */
+    bool no_shutdown; /* Xen refused XEN_DMOP_remote_shutdown (Arm has none) */
 
     /* The ioreq server, once created or taken over. */
     bool have_server;
@@ -78,6 +79,9 @@ int dmop_nr_vcpus(struct dmop *x, unsigned *nr);
 int dmop_domain_alive(struct dmop *x);
 void dmop_mark_gone(struct dmop *x);
 int dmop_restrict(struct dmop *x);
+/* Ask Xen to shut the domain down.  A refusal (EOPNOTSUPP: Xen on Arm) is
+ * reported once; later calls return it without asking again, as the guest
+ * decides how often it asks. */
 int dmop_shutdown(struct dmop *x, unsigned reason);
 
 /* server.c */

@@ -126,10 +126,17 @@ int dmop_shutdown(struct dmop *x, unsigned reason)
 {
     if (x->gone)
         return 0;
+    if (x->no_shutdown)
+        return -EOPNOTSUPP;
     if (xendevicemodel_shutdown(x->dm, x->domid, reason) < 0) {
         int err = errno;
         log_err("xendevicemodel_shutdown(domain %u, reason %u): %s", x->domid, reason,
                 strerror(err));
+        if (err == EOPNOTSUPP) {
+            x->no_shutdown = true;
+            log_warn("Xen cannot shut domain %u down from a device model (Arm has no "
+                     "XEN_DMOP_remote_shutdown); later requests are not made", x->domid);
+        }
         return -err;
     }
     return 0;
