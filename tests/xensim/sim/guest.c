@@ -701,6 +701,17 @@ static bool guest_wait_action(struct program *pg, const struct action *a, uint64
                       a->irq == IRQ_ISA ? "isa" : "spi", (unsigned long long)a->addr,
                       (unsigned long long)a->value, guest_level(a), a->ms);
         return true;
+    case ACT_WAIT_SHUTDOWN:
+        if (domain.shut_down && domain.shutdown_reason == a->value) {
+            printf("wait-shutdown -> %llu\n", (unsigned long long)a->value);
+            return true;
+        }
+        if (!guest_timed_out(pg, a, now))
+            return false;
+        sim_fail_line(a->line, "wait-shutdown %llu: %s after %u ms",
+                      (unsigned long long)a->value,
+                      domain.shut_down ? "another reason" : "no shutdown", a->ms);
+        return true;
     case ACT_SLEEP:
         return guest_timed_out(pg, a, now);
     case ACT_HOST_CONNECT:

@@ -785,6 +785,15 @@ static int parse_wait_irq(struct parser *p, struct action *a)
     return script_ms(p, 4, 1000, &a->ms);
 }
 
+static int parse_wait_shutdown(struct parser *p, struct action *a)
+{
+    if (script_x86(p, "shutdown") < 0 ||
+        script_args(p, 1, 2, "wait-shutdown REASON [MS]") < 0 ||
+        script_ranged(p, 1, "reason", 0, UINT32_MAX, &a->value) < 0)
+        return -1;
+    return script_ms(p, 2, 5000, &a->ms);
+}
+
 static int parse_sleep(struct parser *p, struct action *a)
 {
     if (script_args(p, 1, 1, "sleep MS") < 0)
@@ -1031,6 +1040,7 @@ static const struct command {
     { "lose-notify", ACT_LOSE_NOTIFY, 0, parse_lose_notify },
     { "destroy-domain", ACT_DESTROY_DOMAIN, 0, parse_destroy_domain },
     { "wait-irq", ACT_WAIT_IRQ, 0, parse_wait_irq },
+    { "wait-shutdown", ACT_WAIT_SHUTDOWN, 0, parse_wait_shutdown },
     { "sleep", ACT_SLEEP, 0, parse_sleep },
     { "host-connect", ACT_HOST_CONNECT, 0, parse_host_connect },
     { "host-send", ACT_HOST_SEND, 0, parse_host_send },

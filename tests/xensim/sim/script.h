@@ -42,6 +42,7 @@ enum action_kind {
     ACT_STOP_DMD,
     ACT_CONT_DMD,
     ACT_WAIT_IRQ,     /* irq, addr = line, value = level, ms */
+    ACT_WAIT_SHUTDOWN, /* value = reason, ms */
     ACT_SLEEP,        /* ms */
     ACT_HOST_CONNECT, /* name, path */
     ACT_HOST_SEND,    /* name, text */
