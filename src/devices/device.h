@@ -52,6 +52,14 @@ struct device_pci_id {
     uint8_t revision;
     uint16_t subsystem_vendor, subsystem;
     bool bar_is_io; /* BAR0 in I/O space (true) or memory space */
+    /* Registers of the device's own in configuration space, where the
+     * real card has them (a watchdog's at 0x60): an access wholly inside
+     * [config_start, config_start + config_size) reaches config_ops with
+     * dev->state and the offset from config_start; a straddling one
+     * reaches it a byte at a time.  Between 0x58 (after the MSI
+     * capability) and 0x100.  config_ops NULL: none. */
+    uint16_t config_start, config_size;
+    const struct region_ops *config_ops;
 };
 
 struct device_type {

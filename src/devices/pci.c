@@ -9,7 +9,9 @@
  * unaligned and partial accesses need no special cases, read-only bits
  * stay put, and registers the function does not have read 0 and ignore
  * writes.  After a write the function reacts to what changed: Interrupt
- * Disable, the BAR window and the MSI message.
+ * Disable, the BAR window and the MSI message.  A device with registers
+ * of its own in this space (device_pci_id.config_ops) gets the accesses
+ * that reach them; they are not in the image.
  */
 #include "pci.h"
 
@@ -297,14 +299,40 @@ static uint8_t config_byte(const struct pci_function *fn, unsigned reg)
     return value;
 }
 
+/* Is config space byte `reg` one of the device's own registers? */
+static bool device_reg(const struct pci_function *fn, uint64_t reg)
+{
+    const struct device_pci_id *id = fn->dev->type->pci;
+
+    return id->config_ops != NULL && reg >= id->config_start &&
+           reg - id->config_start < id->config_size;
+}
+
+/* The whole access is the device's: one call, as the guest made it. */
+static bool device_access(const struct pci_function *fn, uint64_t offset, unsigned size)
+{
+    return device_reg(fn, offset) && device_reg(fn, offset + size - 1);
+}
+
 static uint64_t config_read(void *opaque, uint64_t offset, unsigned size)
 {
     const struct pci_function *fn = opaque;
+    const struct device_pci_id *id = fn->dev->type->pci;
     uint64_t value = 0;
 
-    for (unsigned i = 0; i < size && i < 8; i++)
-        if (offset + i < PCI_CONFIG_SIZE)
-            value |= (uint64_t)config_byte(fn, (unsigned)(offset + i)) << (8 * i);
+    if (device_access(fn, offset, size))
+        return id->config_ops->read(fn->dev->state, offset - id->config_start, size);
+    for (unsigned i = 0; i < size && i < 8; i++) {
+        uint64_t reg = offset + i, byte;
+
+        if (reg >= PCI_CONFIG_SIZE)
+            break;
+        if (device_reg(fn, reg))
+            byte = id->config_ops->read(fn->dev->state, reg - id->config_start, 1) & 0xff;
+        else
+            byte = config_byte(fn, (unsigned)reg);
+        value |= byte << (8 * i);
+    }
     return value;
 }
 
@@ -316,15 +344,24 @@ static bool overlaps(uint64_t offset, unsigned size, unsigned reg, unsigned len)
 static void config_write(void *opaque, uint64_t offset, unsigned size, uint64_t value)
 {
     struct pci_function *fn = opaque;
+    const struct device_pci_id *id = fn->dev->type->pci;
     uint32_t old_command = get(fn->image, REG_COMMAND, 2);
     uint32_t changed;
 
+    if (device_access(fn, offset, size)) {
+        id->config_ops->write(fn->dev->state, offset - id->config_start, size, value);
+        return;
+    }
     for (unsigned i = 0; i < size && i < 8; i++) {
         uint64_t reg = offset + i;
         uint8_t mask, byte = (uint8_t)(value >> (8 * i));
 
         if (reg >= PCI_CONFIG_SIZE)
             break;
+        if (device_reg(fn, reg)) {
+            id->config_ops->write(fn->dev->state, reg - id->config_start, 1, byte);
+            continue;
+        }
         mask = fn->wmask[reg];
         fn->image[reg] = (uint8_t)((fn->image[reg] & ~mask) | (byte & mask));
     }

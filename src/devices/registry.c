@@ -11,6 +11,7 @@ extern const struct device_type pl031_device;
 extern const struct device_type pl061_device;
 extern const struct device_type pl011_device;
 extern const struct device_type pvpanic_device;
+extern const struct device_type i6300esb_device;
 
 const struct device_type *const device_types[] = {
     &uart16550_device,
@@ -19,5 +20,6 @@ const struct device_type *const device_types[] = {
     &pl061_device,
     &pl011_device,
     &pvpanic_device,
+    &i6300esb_device,
     NULL,
 };
