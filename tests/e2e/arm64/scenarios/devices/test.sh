@@ -5,7 +5,8 @@
 # in and a file out.  Through it they take turns: a line each way, then the
 # GPIO lines (dom0 drives inputs with dmd-gpio set, reads the guest's
 # output with dmd-gpio get), then the RTC's time against dom0's clock.
-plan 14
+# The guest's 16550 writes to a file, checked once the guest is gone.
+plan 16
 SOCK=/run/dmd/gpio0.sock
 
 mkfifo /tmp/uart0.in
@@ -18,6 +19,7 @@ check guest-created "${domid:+yes}" yes
 dmd_start "$domid" dmd.ini
 dmd_wait_ready 60
 check dmd-ready "$DMD_STATE" ready
+check dmd-two-vcpus "$(grep -c 'bound 2 vCPU event channel' "$DMD_LOG")" 1
 guest_unpause linux-arm
 
 said() { file_has_line "$DMD_OUT" "$1"; }
@@ -69,6 +71,7 @@ check guest-finished "$(domain_exists "$domid" && echo running || echo gone)" go
 dmd_wait_exit 10
 check dmd-exit-after-guest "$DMD_RC" 0
 dmd_reap
+check_file ns16550-text /tmp/uart1.out "$(text_hex 'hello from arm64 linux on ttyS0\n')"
 check dmd-no-warnings "$(dmd_warnings)" 0
 check_dmd_users
 echo "# guest's ttyAMA0 output:"
