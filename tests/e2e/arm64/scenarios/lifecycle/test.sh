@@ -8,9 +8,10 @@
 #  3. kill -9: the server stays in Xen (docs/restart.md); a new dmd takes it
 #     over, restores the PL011, and the guest, blocked in read() meanwhile,
 #     gets the next line and answers;
+#  then what Arm's Xen does with set_irq_level and remote_shutdown;
 #  4. xl destroy: dmd exits by itself, status 0, and leaves nothing in
 #     /run/dmd.
-plan 18
+plan 21
 
 mkfifo /tmp/uart0.in
 exec 7<>/tmp/uart0.in
@@ -69,6 +70,17 @@ check echo-after-restart "$(said 'pong ping-2' && echo yes || echo no)" yes
 printf 'stop\n' >&7
 wait_until 30 said bye
 check guest-said-bye "$(said bye && echo yes || echo no)" yes
+
+# What Xen 4.17 on Arm does with DMOPs dmd relies on (xen/arch/arm/dm.c):
+# set_irq_level takes SPIs up to the vGIC's last (guest.cfg's vUART gives
+# it 32 SPIs: GIC 32..63), remote_shutdown does not exist (dmd.ini(5),
+# pvpanic on Arm).
+dmop_result() {
+    out=$(dmop "$@" 2>&1) && echo ok || echo "${out##*: }"
+}
+check dmop-set-irq-level-63 "$(dmop_result "$domid" set-irq-level 63 0)" ok
+check dmop-set-irq-level-64 "$(dmop_result "$domid" set-irq-level 64 0)" "Invalid argument"
+check dmop-shutdown-on-arm "$(dmop_result "$domid" shutdown crash)" "Operation not supported"
 
 # 4. xl destroy under a serving dmd.
 mark "xl destroy"
