@@ -330,7 +330,16 @@ static int cmd_track_dirty_vram(int argc, char **argv)
     }
     open_dm();
     if (xendevicemodel_track_dirty_vram(dmod, domid, first, nr, bitmap) < 0) {
+        int err = errno;
+
         free(bitmap);
+        /* libxendevicemodel hands the kernel an empty buffer for nr 0, and
+         * Linux's privcmd refuses to pin zero pages. */
+        if (nr == 0 && err == EFAULT)
+            fprintf(stderr, "%s: track-dirty-vram: stopping (nr 0) is refused by the dom0 "
+                    "kernel (Linux's privcmd takes no empty buffer); the tracked range "
+                    "stays until another replaces it or the domain dies\n", prog);
+        errno = err;
         call_failed("xendevicemodel_track_dirty_vram", "gfn 0x%" PRIx64 ", nr %u", first, (unsigned)nr);
     }
     for (uint32_t i = 0; i < nr; i++)
