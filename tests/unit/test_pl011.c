@@ -20,6 +20,7 @@
 
 #include <cmocka.h>
 
+#include "chardev_fixture.h"
 #include "device_harness.h"
 #include "snapshot_harness.h"
 #include <ev.h>
@@ -55,45 +56,24 @@ enum { CR_UARTEN = 0x0001, CR_LBE = 0x0080, CR_TXE = 0x0100, CR_RXE = 0x0200,
 #define BASE 0x09000000
 
 struct pl011_test {
-    struct ev_loop *loop;
-    struct dev_config cfg;
-    struct device dev;
-    struct irq_line *irq;
-    char dir[64];
-    char sock_path[128];
-    int client; /* our end of the socket backend, or -1 */
+    struct chardev_fixture fx;
 };
 
 /* ---- building the device as the core does -------------------------------- */
 
-static int param_slot(const char *key)
+/* What is the PL011's own: its MMIO window and SPI. */
+static void pl011_configure(struct pl011_test *t, struct chardev_wire *wire)
 {
-    return harness_param_slot(&pl011_device, key);
+    t->fx.cfg.attach.kind = ATTACH_MMIO;
+    t->fx.cfg.attach.base = BASE;
+    t->fx.cfg.irq = (struct irq_spec){ .kind = IRQ_SPI, .num = 33 };
+    chardev_fixture_create(&t->fx, wire);
 }
 
 static void make_pl011_wired(struct pl011_test *t, const char *backend, struct chardev_wire *wire)
 {
-    struct param_value *v;
-
-    memset(t, 0, sizeof(*t));
-    t->client = -1;
-    t->loop = ev_loop_new(EVFLAG_AUTO);
-    assert_non_null(t->loop);
-    t->irq = fake_irq_new();
-    assert_non_null(t->irq);
-    t->cfg.name = "uart0";
-    t->cfg.type = &pl011_device;
-    t->cfg.attach.kind = ATTACH_MMIO;
-    t->cfg.attach.base = BASE;
-    t->cfg.irq = (struct irq_spec){ .kind = IRQ_SPI, .num = 33 };
-    v = &t->cfg.params[param_slot("backend")];
-    v->set = true;
-    assert_null(chardev_spec_parse(backend, &v->chr));
-    t->cfg.size = pl011_device.window_size(&t->cfg);
-    t->dev = harness_device(&t->cfg, t->loop, t->irq, NULL);
-    t->dev.wire = wire;
-    assert_int_equal(pl011_device.create(&t->dev), 0);
-    assert_non_null(t->dev.state);
+    chardev_fixture_begin(&t->fx, &pl011_device, backend);
+    pl011_configure(t, wire);
 }
 
 static void make_pl011(struct pl011_test *t, const char *backend)
@@ -103,32 +83,18 @@ static void make_pl011(struct pl011_test *t, const char *backend)
 
 static void run_loop(struct pl011_test *t, int times)
 {
-    for (int i = 0; i < times; i++)
-        ev_run(t->loop, EVRUN_NOWAIT);
+    chardev_fixture_run(&t->fx, times);
 }
 
 static void make_listening(struct pl011_test *t, struct chardev_wire *wire)
 {
-    char dir[] = "/tmp/dmd-pl011-XXXXXX";
-    char backend[160];
-
-    assert_non_null(mkdtemp(dir));
-    snprintf(backend, sizeof(backend), "socket:%s/uart0.sock", dir);
-    make_pl011_wired(t, backend, wire);
-    strcpy(t->dir, dir);
-    snprintf(t->sock_path, sizeof(t->sock_path), "%s/uart0.sock", dir);
+    chardev_fixture_begin_socket(&t->fx, &pl011_device, "pl011");
+    pl011_configure(t, wire);
 }
 
 static void connect_client(struct pl011_test *t)
 {
-    struct sockaddr_un sa = { .sun_family = AF_UNIX };
-
-    t->client = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    assert_true(t->client >= 0);
-    strcpy(sa.sun_path, t->sock_path);
-    assert_int_equal(connect(t->client, (struct sockaddr *)&sa, sizeof(sa)), 0);
-    assert_int_equal(fcntl(t->client, F_SETFL, O_NONBLOCK), 0);
-    run_loop(t, 10); /* accept */
+    chardev_fixture_connect(&t->fx);
 }
 
 static void make_socket(struct pl011_test *t)
@@ -139,45 +105,29 @@ static void make_socket(struct pl011_test *t)
 
 static void free_pl011(struct pl011_test *t)
 {
-    pl011_device.destroy(&t->dev);
-    assert_null(t->dev.state);
-    if (t->client >= 0)
-        close(t->client);
-    if (t->dir[0] != '\0') {
-        assert_int_equal(access(t->sock_path, F_OK), -1); /* removed at close */
-        rmdir(t->dir);
-    }
-    chardev_spec_free(&t->cfg.params[param_slot("backend")].chr);
-    fake_irq_free(t->irq);
-    ev_loop_destroy(t->loop);
+    chardev_fixture_free(&t->fx);
 }
 
 /* ---- guest accesses ------------------------------------------------------ */
 
 static uint32_t rd(struct pl011_test *t, unsigned off)
 {
-    return (uint32_t)pl011_device.ops->read(t->dev.state, off, 4);
+    return (uint32_t)pl011_device.ops->read(t->fx.dev.state, off, 4);
 }
 
 static void wr(struct pl011_test *t, unsigned off, uint32_t val)
 {
-    pl011_device.ops->write(t->dev.state, off, 4, val);
+    pl011_device.ops->write(t->fx.dev.state, off, 4, val);
 }
 
 static bool line(struct pl011_test *t)
 {
-    return irq_line_level(t->irq);
+    return irq_line_level(t->fx.irq);
 }
 
 static size_t client_read(struct pl011_test *t, uint8_t *buf, size_t len)
 {
-    ssize_t n = recv(t->client, buf, len, MSG_DONTWAIT);
-
-    if (n < 0) {
-        assert_true(errno == EAGAIN || errno == EWOULDBLOCK);
-        return 0;
-    }
-    return (size_t)n;
+    return chardev_fixture_client_read(&t->fx, buf, len);
 }
 
 /* ---- registers ----------------------------------------------------------- */
@@ -214,12 +164,12 @@ static void test_reset_values_and_ids(void **state)
     for (unsigned i = 0; i < 8; i++)
         assert_int_equal(rd(&t, 0xfe0 + 4 * i), ids[i]);
     /* Inside a word: 0, writes ignored. */
-    assert_int_equal(pl011_device.ops->read(t.dev.state, CR + 1, 1), 0);
-    pl011_device.ops->write(t.dev.state, CR + 1, 1, 0xff);
+    assert_int_equal(pl011_device.ops->read(t.fx.dev.state, CR + 1, 1), 0);
+    pl011_device.ops->write(t.fx.dev.state, CR + 1, 1, 0xff);
     assert_int_equal(rd(&t, CR), 0x300);
     /* 16-bit access at the register's offset reaches it. */
-    pl011_device.ops->write(t.dev.state, IBRD, 2, 0x1234);
-    assert_int_equal(pl011_device.ops->read(t.dev.state, IBRD, 2), 0x1234);
+    pl011_device.ops->write(t.fx.dev.state, IBRD, 2, 0x1234);
+    assert_int_equal(pl011_device.ops->read(t.fx.dev.state, IBRD, 2), 0x1234);
     /* Masks: FBRD 6 bits, IFLS 6, IMSC 11, DMACR 3, CR without 6:3. */
     wr(&t, FBRD, 0xffff);
     wr(&t, IFLS, 0xffff);
@@ -473,8 +423,8 @@ static void test_socket_carrier(void **state)
     assert_true(line(&t));
     assert_int_equal(fake_device_changes(), 1);
     wr(&t, ICR, 0x7ff);
-    close(t.client);
-    t.client = -1;
+    close(t.fx.client);
+    t.fx.client = -1;
     run_loop(&t, 10);
     assert_int_equal(rd(&t, FR) & 0x107, 0);
     assert_int_equal(rd(&t, MIS), INT_CTSM | INT_DSRM | INT_DCDM);
@@ -498,7 +448,7 @@ static void rx_flow_control(bool fifo)
         wr(&t, LCR_H, FEN);
     for (unsigned i = 0; i < sizeof(data); i++)
         data[i] = (uint8_t)i;
-    assert_int_equal(send(t.client, data, sizeof(data), 0), sizeof(data));
+    assert_int_equal(send(t.fx.client, data, sizeof(data), 0), sizeof(data));
     run_loop(&t, 20);
     assert_int_equal(rd(&t, FR) & FR_RXFE, FR_RXFE); /* the receiver is off */
     wr(&t, CR, CR_ON);
@@ -541,7 +491,7 @@ static void test_loopback_holds_host_input(void **state)
     make_socket(&t);
     wr(&t, LCR_H, FEN);
     wr(&t, CR, CR_LOOP);
-    assert_int_equal(send(t.client, "hi", 2, 0), 2);
+    assert_int_equal(send(t.fx.client, "hi", 2, 0), 2);
     run_loop(&t, 20);
     assert_int_equal(rd(&t, FR) & FR_RXFE, FR_RXFE);
     wr(&t, DR, 'L');
@@ -580,13 +530,13 @@ static void make_rich(struct pl011_test *t, struct chardev_wire *wire)
     wr(t, ILPR, 7);
     wr(t, DMACR, 4);
     wr(t, CR, CR_ON | CR_DTR | CR_RTS);
-    assert_int_equal(send(t->client, "0123456789ab", 12, 0), 12);
+    assert_int_equal(send(t->fx.client, "0123456789ab", 12, 0), 12);
     run_loop(t, 10);
     for (int i = 0; i < 12; i++)
         assert_int_equal(rd(t, DR), "0123456789ab"[i]);
     wr(t, IMSC, 0x7ff);
     wr(t, DR, 'x');
-    assert_int_equal(send(t->client, "hello", 5, 0), 5);
+    assert_int_equal(send(t->fx.client, "hello", 5, 0), 5);
     run_loop(t, 10);
     assert_int_equal(client_read(t, buf, sizeof(buf)), 1);
     assert_true(line(t));
@@ -606,7 +556,7 @@ static void kit_free(void *t)
 }
 
 static const struct harness_kit kit = { sizeof(struct pl011_test),
-                                        offsetof(struct pl011_test, dev), kit_make, kit_free };
+                                        offsetof(struct pl011_test, fx.dev), kit_make, kit_free };
 
 static void expect_same_registers(struct pl011_test *a, struct pl011_test *b)
 {
@@ -627,16 +577,16 @@ static void test_snapshot_round_trip(void **state)
 
     (void)state;
     make_rich(&a, &wire);
-    n = harness_save(&a.dev, buf, sizeof(buf));
+    n = harness_save(&a.fx.dev, buf, sizeof(buf));
     assert_int_equal(buf[SNAP_RX], 5);
     assert_int_equal(buf[SNAP_RX + 1], 'h');
     assert_int_equal(buf[SNAP_RIS], INT_TX | INT_CTSM | INT_DSRM | INT_DCDM);
 
     make_listening(&b, &wire);
     assert_false(line(&b));
-    harness_expect_round_trip(&b.dev, buf, n);
+    harness_expect_round_trip(&b.fx.dev, buf, n);
     assert_true(line(&b));
-    assert_int_equal(fake_irq_rises(b.irq), 1);
+    assert_int_equal(fake_irq_rises(b.fx.irq), 1);
     connect_client(&b); /* the device knew of its peer: no new delta */
     expect_same_registers(&a, &b);
     assert_int_equal(rd(&b, MIS), INT_TX | INT_RT | INT_CTSM | INT_DSRM | INT_DCDM);
@@ -648,7 +598,7 @@ static void test_snapshot_round_trip(void **state)
     }
     expect_same_registers(&a, &b);
     /* New input comes in after what the snapshot held; output goes out. */
-    assert_int_equal(send(b.client, "z", 1, 0), 1);
+    assert_int_equal(send(b.fx.client, "z", 1, 0), 1);
     run_loop(&b, 10);
     assert_int_equal(rd(&b, DR), 'z');
     wr(&b, DR, 'q');
@@ -675,14 +625,14 @@ static void test_snapshot_congested(void **state)
         assert_true(i < (16u << 20));
         wr(&a, DR, 'k');
     }
-    n = harness_save(&a.dev, buf, sizeof(buf));
+    n = harness_save(&a.fx.dev, buf, sizeof(buf));
     tx_at = SNAP_RX + 1 + 2u * buf[SNAP_RX];
     assert_int_equal(buf[tx_at], 16);
     assert_memory_equal(&buf[tx_at + 1], "kkkkkkkkkkkkkkkk", 16);
     make_listening(&b, NULL);
-    assert_int_equal(harness_restore(&b.dev, buf, n, false), 0);
+    assert_int_equal(harness_restore(&b.fx.dev, buf, n, false), 0);
     assert_int_equal(rd(&b, FR) & (FR_TXFF | FR_BUSY | FR_TXFE), FR_TXFE);
-    assert_int_equal(harness_restore(&b.dev, buf, n, true), 0);
+    assert_int_equal(harness_restore(&b.fx.dev, buf, n, true), 0);
     assert_int_equal(rd(&b, CR), CR_ON);
     assert_int_equal(rd(&b, LCR_H), FEN);
     for (int i = 0; i < 1000 && !(rd(&b, FR) & FR_TXFE); i++)
@@ -705,9 +655,9 @@ static void test_snapshot_check_changes_nothing(void **state)
 
     (void)state;
     make_rich(&a, NULL);
-    n = harness_save(&a.dev, buf, sizeof(buf));
+    n = harness_save(&a.fx.dev, buf, sizeof(buf));
     make_listening(&b, NULL);
-    harness_expect_check_changes_nothing(&b.dev, buf, n, run_loop_5, &b);
+    harness_expect_check_changes_nothing(&b.fx.dev, buf, n, run_loop_5, &b);
     assert_int_equal(rd(&b, CR), 0x300);
     free_pl011(&a);
     free_pl011(&b);
@@ -798,10 +748,10 @@ static void test_snapshot_fixed_carrier(void **state)
 
     (void)state;
     make_pl011(&a, "null");
-    n = harness_save(&a.dev, buf, sizeof(buf));
+    n = harness_save(&a.fx.dev, buf, sizeof(buf));
     assert_int_equal(buf[SNAP_CARRIER], 1);
     make_pl011(&b, "null");
-    harness_fresh(&fresh, &b.dev);
+    harness_fresh(&fresh, &b.fx.dev);
     buf[SNAP_CARRIER] = 0;
     harness_expect_rejected(&fresh, buf, n);
     free_pl011(&a);
@@ -814,7 +764,7 @@ static void test_snapshot_size(void **state)
 
     (void)state;
     make_rich(&a, NULL);
-    assert_true(harness_expect_snapshot_size(&a.dev) < 120);
+    assert_true(harness_expect_snapshot_size(&a.fx.dev) < 120);
     free_pl011(&a);
 }
 
@@ -827,10 +777,10 @@ static void test_device_changed(void **state)
     make_socket(&t);
     wr(&t, CR, CR_ON);
     fake_device_reset();
-    assert_int_equal(send(t.client, "a", 1, 0), 1);
+    assert_int_equal(send(t.fx.client, "a", 1, 0), 1);
     run_loop(&t, 10);
     assert_int_equal(fake_device_changes(), 1);
-    assert_ptr_equal(fake_device_last_changed(), &t.dev);
+    assert_ptr_equal(fake_device_last_changed(), &t.fx.dev);
     free_pl011(&t);
 }
 

@@ -24,6 +24,7 @@
 
 #include <cmocka.h>
 
+#include "chardev_fixture.h"
 #include "device_harness.h"
 #include "snapshot_harness.h"
 #include <ev.h>
@@ -47,56 +48,33 @@ enum { RBR = 0, THR = 0, DLL = 0, IER = 1, DLM = 1, IIR = 2, FCR = 2, EFR = 2, L
 #define ARM_UART 0x09000000
 
 struct uart_test {
-    struct ev_loop *loop;
-    struct dev_config cfg;
-    struct device dev;
-    struct irq_line *irq;
+    struct chardev_fixture fx;
     unsigned shift;
-    char dir[64];
-    char sock_path[128];
-    int client; /* our end of the socket backend, or -1 */
 };
 
 /* ---- building the device as the core does -------------------------------- */
 
-static int param_slot(const char *key)
+/* What is the 16550's own: port or MMIO, its interrupt, reg_shift. */
+static void uart_configure(struct uart_test *t, enum attach_kind kind, unsigned shift,
+                           struct chardev_wire *wire)
 {
-    return harness_param_slot(&uart16550_device, key);
+    struct param_value *v = &t->fx.cfg.params[harness_param_slot(&uart16550_device, "reg_shift")];
+
+    t->shift = shift;
+    t->fx.cfg.attach.kind = kind;
+    t->fx.cfg.attach.base = kind == ATTACH_PORT ? COM1 : ARM_UART;
+    t->fx.cfg.irq = (struct irq_spec){ .kind = kind == ATTACH_PORT ? IRQ_ISA : IRQ_SPI,
+                                       .num = kind == ATTACH_PORT ? 4 : 39 };
+    *v = (struct param_value){ .set = true, .num = shift };
+    chardev_fixture_create(&t->fx, wire);
 }
 
-/* `wire` (may be NULL) keeps the chardev's stream positions, as the
- * runtime state file does: two UARTs given the same one are the device
- * before and after a crash. */
+/* `wire` (may be NULL): see chardev_fixture_create(). */
 static void make_uart_wired(struct uart_test *t, enum attach_kind kind, unsigned shift,
                             const char *backend, struct chardev_wire *wire)
 {
-    struct param_value *v;
-
-    memset(t, 0, sizeof(*t));
-    t->client = -1;
-    t->shift = shift;
-    t->loop = ev_loop_new(EVFLAG_AUTO);
-    assert_non_null(t->loop);
-    t->irq = fake_irq_new();
-    assert_non_null(t->irq);
-
-    t->cfg.name = "uart0";
-    t->cfg.type = &uart16550_device;
-    t->cfg.attach.kind = kind;
-    t->cfg.attach.base = kind == ATTACH_PORT ? COM1 : ARM_UART;
-    t->cfg.irq = (struct irq_spec){ .kind = kind == ATTACH_PORT ? IRQ_ISA : IRQ_SPI,
-                                    .num = kind == ATTACH_PORT ? 4 : 39 };
-    v = &t->cfg.params[param_slot("reg_shift")];
-    *v = (struct param_value){ .set = true, .num = shift };
-    v = &t->cfg.params[param_slot("backend")];
-    v->set = true;
-    assert_null(chardev_spec_parse(backend, &v->chr));
-    t->cfg.size = uart16550_device.window_size(&t->cfg);
-
-    t->dev = harness_device(&t->cfg, t->loop, t->irq, NULL);
-    t->dev.wire = wire;
-    assert_int_equal(uart16550_device.create(&t->dev), 0);
-    assert_non_null(t->dev.state);
+    chardev_fixture_begin(&t->fx, &uart16550_device, backend);
+    uart_configure(t, kind, shift, wire);
 }
 
 static void make_uart(struct uart_test *t, enum attach_kind kind, unsigned shift,
@@ -107,8 +85,7 @@ static void make_uart(struct uart_test *t, enum attach_kind kind, unsigned shift
 
 static void run_loop(struct uart_test *t, int times)
 {
-    for (int i = 0; i < times; i++)
-        ev_run(t->loop, EVRUN_NOWAIT);
+    chardev_fixture_run(&t->fx, times);
 }
 
 /* A UART whose line is a unix socket in a directory of its own, nobody
@@ -116,26 +93,13 @@ static void run_loop(struct uart_test *t, int times)
 static void make_listening_uart(struct uart_test *t, enum attach_kind kind,
                                 struct chardev_wire *wire)
 {
-    char dir[] = "/tmp/dmd-uart-XXXXXX";
-    char backend[160];
-
-    assert_non_null(mkdtemp(dir));
-    snprintf(backend, sizeof(backend), "socket:%s/uart0.sock", dir);
-    make_uart_wired(t, kind, 0, backend, wire);
-    strcpy(t->dir, dir);
-    snprintf(t->sock_path, sizeof(t->sock_path), "%s/uart0.sock", dir);
+    chardev_fixture_begin_socket(&t->fx, &uart16550_device, "uart");
+    uart_configure(t, kind, 0, wire);
 }
 
 static void connect_client(struct uart_test *t)
 {
-    struct sockaddr_un sa = { .sun_family = AF_UNIX };
-
-    t->client = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    assert_true(t->client >= 0);
-    strcpy(sa.sun_path, t->sock_path);
-    assert_int_equal(connect(t->client, (struct sockaddr *)&sa, sizeof(sa)), 0);
-    assert_int_equal(fcntl(t->client, F_SETFL, O_NONBLOCK), 0);
-    run_loop(t, 10); /* accept */
+    chardev_fixture_connect(&t->fx);
 }
 
 /* A UART whose line is a unix socket, with our client connected. */
@@ -147,47 +111,31 @@ static void make_socket_uart(struct uart_test *t, enum attach_kind kind)
 
 static void free_uart(struct uart_test *t)
 {
-    uart16550_device.destroy(&t->dev);
-    assert_null(t->dev.state);
-    if (t->client >= 0)
-        close(t->client);
-    if (t->dir[0] != '\0') {
-        assert_int_equal(access(t->sock_path, F_OK), -1); /* removed at close */
-        rmdir(t->dir);
-    }
-    chardev_spec_free(&t->cfg.params[param_slot("backend")].chr);
-    fake_irq_free(t->irq);
-    ev_loop_destroy(t->loop);
+    chardev_fixture_free(&t->fx);
 }
 
 /* ---- guest accesses ------------------------------------------------------ */
 
 static uint8_t in(struct uart_test *t, unsigned reg)
 {
-    return (uint8_t)uart16550_device.ops->read(t->dev.state, (uint64_t)reg << t->shift,
+    return (uint8_t)uart16550_device.ops->read(t->fx.dev.state, (uint64_t)reg << t->shift,
                                                1u << t->shift);
 }
 
 static void out(struct uart_test *t, unsigned reg, uint8_t val)
 {
-    uart16550_device.ops->write(t->dev.state, (uint64_t)reg << t->shift, 1u << t->shift, val);
+    uart16550_device.ops->write(t->fx.dev.state, (uint64_t)reg << t->shift, 1u << t->shift, val);
 }
 
 static bool line(struct uart_test *t)
 {
-    return irq_line_level(t->irq);
+    return irq_line_level(t->fx.irq);
 }
 
 /* What the client end of the socket has received so far. */
 static size_t client_read(struct uart_test *t, uint8_t *buf, size_t len)
 {
-    ssize_t n = recv(t->client, buf, len, MSG_DONTWAIT);
-
-    if (n < 0) {
-        assert_true(errno == EAGAIN || errno == EWOULDBLOCK);
-        return 0;
-    }
-    return (size_t)n;
+    return chardev_fixture_client_read(&t->fx, buf, len);
 }
 
 /* ---- Linux 8250 probe and start-up --------------------------------------- */
@@ -465,8 +413,8 @@ static void test_out2_gates_port_line(void **state)
     assert_true(line(&t));
     assert_int_equal(in(&t, IIR), 0x02);
     assert_false(line(&t));
-    assert_int_equal(fake_irq_rises(t.irq), 2);
-    assert_int_equal(fake_irq_falls(t.irq), 2);
+    assert_int_equal(fake_irq_rises(t.fx.irq), 2);
+    assert_int_equal(fake_irq_falls(t.fx.irq), 2);
     free_uart(&t);
 
     /* At MMIO (Arm) OUT2 is not wired: the line follows IIR alone. */
@@ -575,7 +523,7 @@ static void test_loopback_data_path(void **state)
     out(&t, MCR, 0x10);
     out(&t, THR, 'h');
     out(&t, THR, 'i');
-    assert_int_equal(send(t.client, "Z", 1, 0), 1);
+    assert_int_equal(send(t.fx.client, "Z", 1, 0), 1);
     run_loop(&t, 10);
     assert_int_equal(client_read(&t, buf, sizeof(buf)), 0);
     assert_int_equal(in(&t, RBR), 'h');
@@ -658,7 +606,7 @@ static void rx_flow_control(bool fifo)
         out(&t, FCR, 0x01);
     for (unsigned i = 0; i < sizeof(data); i++)
         data[i] = (uint8_t)i;
-    assert_int_equal(send(t.client, data, sizeof(data), 0), sizeof(data));
+    assert_int_equal(send(t.fx.client, data, sizeof(data), 0), sizeof(data));
 
     run_loop(&t, 50); /* the guest is busy: the FIFO fills, then reading stops */
     assert_int_equal(in(&t, LSR) & 0x02, 0);
@@ -698,8 +646,8 @@ static void test_socket_carrier(void **state)
     assert_int_equal(in(&t, MSR), 0xbb); /* raised when our client connected */
     out(&t, IER, 0x08);
     assert_false(line(&t));
-    close(t.client);
-    t.client = -1;
+    close(t.fx.client);
+    t.fx.client = -1;
     run_loop(&t, 10);
     assert_true(line(&t));
     assert_int_equal(in(&t, IIR), 0x00);
@@ -717,24 +665,24 @@ static void test_reg_shift2_mmio(void **state)
 
     (void)state;
     make_uart(&t, ATTACH_MMIO, 2, "null");
-    assert_int_equal(t.cfg.size, 32);
-    assert_int_equal(t.dev.max_access, 4);
-    assert_int_equal(t.dev.wide, ACCESS_SPLIT);
+    assert_int_equal(t.fx.cfg.size, 32);
+    assert_int_equal(t.fx.dev.max_access, 4);
+    assert_int_equal(t.fx.dev.wide, ACCESS_SPLIT);
 
-    ops->write(t.dev.state, 3 * 4, 4, 0x03); /* LCR, 32-bit */
-    assert_int_equal(ops->read(t.dev.state, 3 * 4, 4), 0x03);
-    assert_int_equal(ops->read(t.dev.state, 3 * 4, 1), 0x03);
-    ops->write(t.dev.state, 7 * 4, 1, 0x5a); /* SCR, 8-bit */
-    assert_int_equal(ops->read(t.dev.state, 7 * 4, 4), 0x5a);
-    ops->write(t.dev.state, 1 * 4, 4, 0xffffff05); /* IER: the low byte counts */
-    assert_int_equal(ops->read(t.dev.state, 1 * 4, 4), 0x05);
+    ops->write(t.fx.dev.state, 3 * 4, 4, 0x03); /* LCR, 32-bit */
+    assert_int_equal(ops->read(t.fx.dev.state, 3 * 4, 4), 0x03);
+    assert_int_equal(ops->read(t.fx.dev.state, 3 * 4, 1), 0x03);
+    ops->write(t.fx.dev.state, 7 * 4, 1, 0x5a); /* SCR, 8-bit */
+    assert_int_equal(ops->read(t.fx.dev.state, 7 * 4, 4), 0x5a);
+    ops->write(t.fx.dev.state, 1 * 4, 4, 0xffffff05); /* IER: the low byte counts */
+    assert_int_equal(ops->read(t.fx.dev.state, 1 * 4, 4), 0x05);
 
     /* Between registers: reads 0, writes ignored. */
-    assert_int_equal(ops->read(t.dev.state, 7 * 4 + 1, 1), 0);
-    ops->write(t.dev.state, 7 * 4 + 1, 1, 0xa5);
-    ops->write(t.dev.state, 7 * 4 + 2, 2, 0xa5a5);
-    assert_int_equal(ops->read(t.dev.state, 7 * 4, 4), 0x5a);
-    assert_int_equal(ops->read(t.dev.state, 5 * 4, 4), 0x60); /* LSR */
+    assert_int_equal(ops->read(t.fx.dev.state, 7 * 4 + 1, 1), 0);
+    ops->write(t.fx.dev.state, 7 * 4 + 1, 1, 0xa5);
+    ops->write(t.fx.dev.state, 7 * 4 + 2, 2, 0xa5a5);
+    assert_int_equal(ops->read(t.fx.dev.state, 7 * 4, 4), 0x5a);
+    assert_int_equal(ops->read(t.fx.dev.state, 5 * 4, 4), 0x60); /* LSR */
     free_uart(&t);
 }
 
@@ -749,12 +697,12 @@ static void test_split_16bit_port_access(void **state)
 
     (void)state;
     make_socket_uart(&t, ATTACH_PORT);
-    assert_int_equal(t.cfg.size, 8);
-    assert_int_equal(t.dev.max_access, 1);
-    assert_int_equal(t.dev.wide, ACCESS_SPLIT);
+    assert_int_equal(t.fx.cfg.size, 8);
+    assert_int_equal(t.fx.dev.max_access, 1);
+    assert_int_equal(t.fx.dev.wide, ACCESS_SPLIT);
 
     for (unsigned i = 0; i < sizeof(word); i++) /* what the core does with outw */
-        ops->write(t.dev.state, i, 1, (word >> (8 * i)) & 0xff);
+        ops->write(t.fx.dev.state, i, 1, (word >> (8 * i)) & 0xff);
     assert_int_equal(in(&t, IER), 0x02);
     run_loop(&t, 10);
     assert_int_equal(client_read(&t, buf, sizeof(buf)), 1);
@@ -889,7 +837,7 @@ static void make_rich(struct uart_test *t, struct chardev_wire *wire)
     out(t, DLM, 0x00);
     out(t, LCR, 0x0b);
     out(t, FCR, 0x87);
-    assert_int_equal(send(t->client, "0123456789abcd", 14, 0), 14);
+    assert_int_equal(send(t->fx.client, "0123456789abcd", 14, 0), 14);
     run_loop(t, 10);
     for (int i = 0; i < 14; i++)
         assert_int_equal(in(t, RBR), "0123456789abcd"[i]);
@@ -897,7 +845,7 @@ static void make_rich(struct uart_test *t, struct chardev_wire *wire)
     out(t, MCR, 0x0b);
     out(t, SCR, 0x5a);
     out(t, THR, 'x');
-    assert_int_equal(send(t->client, "hello", 5, 0), 5);
+    assert_int_equal(send(t->fx.client, "hello", 5, 0), 5);
     run_loop(t, 10);
     assert_int_equal(client_read(t, buf, sizeof(buf)), 1);
     assert_true(line(t));
@@ -919,7 +867,7 @@ static void kit_free(void *t)
 }
 
 static const struct harness_kit kit = { sizeof(struct uart_test),
-                                        offsetof(struct uart_test, dev), kit_make, kit_free };
+                                        offsetof(struct uart_test, fx.dev), kit_make, kit_free };
 
 static void test_snapshot_round_trip(void **state)
 {
@@ -930,7 +878,7 @@ static void test_snapshot_round_trip(void **state)
 
     (void)state;
     make_rich(&a, &wire);
-    n = harness_save(&a.dev, buf, sizeof(buf));
+    n = harness_save(&a.fx.dev, buf, sizeof(buf));
     assert_int_equal(n, SNAP_RX + 1 + 5 + 1 + 8 + CHR_PART_SIZE);
     assert_int_equal(buf[n - CHR_PART_SIZE + 8], 19); /* accepted, low byte */
     assert_int_equal(buf[SNAP_RX], 5);
@@ -939,9 +887,9 @@ static void test_snapshot_round_trip(void **state)
     /* The restarted dmd: same wire, a socket of its own (a's is alive). */
     make_listening_uart(&b, ATTACH_PORT, &wire);
     assert_false(line(&b));
-    harness_expect_round_trip(&b.dev, buf, n);
+    harness_expect_round_trip(&b.fx.dev, buf, n);
     assert_true(line(&b));
-    assert_int_equal(fake_irq_rises(b.irq), 1);
+    assert_int_equal(fake_irq_rises(b.fx.irq), 1);
 
     /* The client is on the line again: the device knew, no new delta. */
     connect_client(&b);
@@ -958,7 +906,7 @@ static void test_snapshot_round_trip(void **state)
 
     /* New host input comes in after what the snapshot held, and output
      * goes out. */
-    assert_int_equal(send(b.client, "!?", 2, 0), 2);
+    assert_int_equal(send(b.fx.client, "!?", 2, 0), 2);
     run_loop(&b, 10);
     assert_true(line(&b));
     assert_int_equal(in(&b, IIR), 0xcc);
@@ -987,14 +935,14 @@ static void test_snapshot_loopback_no_fifo(void **state)
     out(&a, THR, 'a');
     out(&a, THR, 'b');
     assert_true(line(&a));
-    n = harness_save(&a.dev, buf, sizeof(buf));
+    n = harness_save(&a.fx.dev, buf, sizeof(buf));
     assert_int_equal(buf[SNAP_FCR], 0);
     assert_int_equal(buf[SNAP_LSR], 0x02);
     assert_int_equal(buf[SNAP_RX], 1);
     assert_int_equal(buf[SNAP_RX + 1], 'b');
 
     make_uart(&b, ATTACH_MMIO, 0, "null");
-    harness_expect_round_trip(&b.dev, buf, n);
+    harness_expect_round_trip(&b.fx.dev, buf, n);
     assert_true(line(&b));
     assert_int_equal(in(&b, IIR), 0x06); /* OE first */
     assert_int_equal(in(&a, IIR), 0x06);
@@ -1043,7 +991,7 @@ static void congested_round_trip(bool fifo)
     out(&a, THR, 0xff); /* no room: lost */
     assert_false(line(&a));
 
-    n = harness_save(&a.dev, buf, sizeof(buf));
+    n = harness_save(&a.fx.dev, buf, sizeof(buf));
     assert_true(n > 4096 + CHR_PART_SIZE);
     assert_true(n < DEVICE_STATE_MAX / 2);
     assert_int_equal(buf[snap_tx_at(buf)], hold);
@@ -1059,8 +1007,8 @@ static void congested_round_trip(bool fifo)
 
     make_listening_uart(&b, ATTACH_PORT, &wire);
     connect_client(&b); /* before the restore: held output has a taker */
-    assert_int_equal(harness_restore(&b.dev, buf, n, true), 0);
-    assert_int_equal(harness_save(&b.dev, again, sizeof(again)), n);
+    assert_int_equal(harness_restore(&b.fx.dev, buf, n, true), 0);
+    assert_int_equal(harness_save(&b.fx.dev, again, sizeof(again)), n);
     assert_memory_equal(again, buf, n);
     assert_int_equal(in(&b, LSR) & 0x60, 0);
     fake_device_reset();
@@ -1077,7 +1025,7 @@ static void congested_round_trip(bool fifo)
     assert_int_equal(in(&b, LSR) & 0x60, 0x60);
     /* The backend took the FIFO from tx_ready(): a save was asked for. */
     assert_true(fake_device_changes() >= 1);
-    assert_ptr_equal(fake_device_last_changed(), &b.dev);
+    assert_ptr_equal(fake_device_last_changed(), &b.fx.dev);
     assert_true(line(&b)); /* THRE came back */
     assert_int_equal(in(&b, IIR) & 0x0f, 0x02);
     assert_false(line(&b));
@@ -1111,9 +1059,9 @@ static void test_snapshot_check_changes_nothing(void **state)
 
     (void)state;
     make_rich(&a, NULL);
-    n = harness_save(&a.dev, buf, sizeof(buf));
+    n = harness_save(&a.fx.dev, buf, sizeof(buf));
     make_listening_uart(&b, ATTACH_PORT, NULL);
-    harness_expect_check_changes_nothing(&b.dev, buf, n, run_loop_5, &b);
+    harness_expect_check_changes_nothing(&b.fx.dev, buf, n, run_loop_5, &b);
     assert_int_equal(in(&b, IER), 0);
     assert_int_equal(in(&b, LSR), 0x60);
     free_uart(&a);
@@ -1205,11 +1153,11 @@ static void test_snapshot_bad_combinations(void **state)
     out(&a, FCR, 0x01);
     out(&a, THR, 'a');
     out(&a, THR, 'b');
-    n = harness_save(&a.dev, buf, sizeof(buf));
+    n = harness_save(&a.fx.dev, buf, sizeof(buf));
     assert_int_equal(buf[SNAP_RX], 2);
     make_uart(&b, ATTACH_MMIO, 0, "null");
-    harness_fresh(&fresh, &b.dev);
-    assert_int_equal(harness_restore(&b.dev, buf, n, false), 0);
+    harness_fresh(&fresh, &b.fx.dev);
+    assert_int_equal(harness_restore(&b.fx.dev, buf, n, false), 0);
 
     memcpy(copy, buf, n);
     copy[SNAP_FCR] = 0; /* two bytes in the 1-byte holder */
@@ -1225,7 +1173,7 @@ static void test_snapshot_bad_combinations(void **state)
     copy[tx] = 1;
     copy[tx + 1] = 'z';
     copy[SNAP_THR_IPENDING] = 0;
-    assert_int_equal(harness_restore(&b.dev, copy, n + 1, false), 0);
+    assert_int_equal(harness_restore(&b.fx.dev, copy, n + 1, false), 0);
     copy[SNAP_THR_IPENDING] = 1;
     harness_expect_rejected(&fresh, copy, n + 1);
     free_uart(&a);
@@ -1269,7 +1217,7 @@ static void test_device_changed(void **state)
     fake_device_reset();
     connect_client(&t);
     assert_int_equal(fake_device_changes(), 1); /* carrier up */
-    assert_ptr_equal(fake_device_last_changed(), &t.dev);
+    assert_ptr_equal(fake_device_last_changed(), &t.fx.dev);
 
     fake_device_reset();
     out(&t, FCR, 0x01);
@@ -1280,15 +1228,15 @@ static void test_device_changed(void **state)
     run_loop(&t, 5);
     assert_int_equal(fake_device_changes(), 0);
 
-    assert_int_equal(send(t.client, "abc", 3, 0), 3);
+    assert_int_equal(send(t.fx.client, "abc", 3, 0), 3);
     run_loop(&t, 10);
     assert_true(fake_device_changes() >= 1);
-    assert_ptr_equal(fake_device_last_changed(), &t.dev);
+    assert_ptr_equal(fake_device_last_changed(), &t.fx.dev);
     assert_int_equal(in(&t, RBR), 'a');
 
     fake_device_reset();
-    close(t.client);
-    t.client = -1;
+    close(t.fx.client);
+    t.fx.client = -1;
     run_loop(&t, 10);
     assert_int_equal(fake_device_changes(), 1); /* carrier down */
     assert_int_equal(in(&t, MSR), 0x0b);
@@ -1314,17 +1262,17 @@ static void test_snapshot_input_not_taken(void **state)
     make_listening_uart(&a, ATTACH_PORT, &wire);
     connect_client(&a);
     out(&a, FCR, 0x01);
-    assert_int_equal(send(a.client, sent, 19, 0), 19);
+    assert_int_equal(send(a.fx.client, sent, 19, 0), 19);
     run_loop(&a, 10); /* 16 fit, 3 wait in the socket */
-    n = harness_save(&a.dev, buf, sizeof(buf));
+    n = harness_save(&a.fx.dev, buf, sizeof(buf));
     assert_int_equal(buf[SNAP_RX], 16);
     assert_int_equal(atomic_load(&wire.rx), 16);
     atomic_store(&wire.rx, 0); /* the kill came before input_take() */
 
     make_listening_uart(&b, ATTACH_PORT, &wire);
     connect_client(&b);
-    assert_int_equal(send(b.client, sent, 19, 0), 19);
-    assert_int_equal(harness_restore(&b.dev, buf, n, true), 0);
+    assert_int_equal(send(b.fx.client, sent, 19, 0), 19);
+    assert_int_equal(harness_restore(&b.fx.dev, buf, n, true), 0);
     for (int i = 0; i < 16; i++)
         assert_int_equal(in(&b, RBR), sent[i]);
     run_loop(&b, 10);
@@ -1343,7 +1291,7 @@ static void test_snapshot_size(void **state)
     (void)state;
     assert_int_equal(uart16550_device.state_version, 1);
     make_rich(&a, NULL);
-    assert_true(harness_expect_snapshot_size(&a.dev) < 100);
+    assert_true(harness_expect_snapshot_size(&a.fx.dev) < 100);
     free_uart(&a);
 }
 
