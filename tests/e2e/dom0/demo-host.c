@@ -12,7 +12,7 @@
  * Every event is one line, on stdout (dom0's console, read live by
  * scripts/demo) and appended to LOG (for test.sh's checks), in the
  * transcript's form ("DEMO SECTION WHO| text", scenarios/demo/test.sh):
- *   DEMO 0.6 host| connected to SOCKET
+ *   DEMO 0.6 host|   connected: ...
  *   DEMO-STAGE guest-up ...            (the guest's first line arrived)
  *   DEMO 2.2 host| < LINE              (the guest's first line; at most 100
  *                                       bytes shown: dom0's console lines
@@ -112,7 +112,7 @@ int main(int argc, char **argv)
         }
         usleep(100000);
     }
-    say("DEMO 0.6 host| connected to %s", argv[1]);
+    say("DEMO 0.6 host|   connected: dom0's end of the guest's serial line");
 
     deadline = now_ms() + RUN_MS;
     for (;;) {

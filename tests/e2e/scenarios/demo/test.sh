@@ -92,10 +92,12 @@ t1=$(uptime_cs)
 say 0.5 "  READY=1 after $(((t1 - t0) / 100)).$(((t1 - t0) % 100 / 10)) s: pid $pid, running as user dmd"
 stage dmd-ready "dmd ready (READY=1), pid $pid"
 
+say 0.6 "# demo-host $SOCKET &"
 demo-host $SOCKET $HOST_LOG "$REPLY" &
 HOST_PID=$!
-wait_until 30 file_has_line $HOST_LOG "DEMO 0.6 host| connected to $SOCKET"
-check host-connected "$(yes_no file_has_line $HOST_LOG "DEMO 0.6 host| connected to $SOCKET")" yes
+CONNECTED="DEMO 0.6 host|   connected: dom0's end of the guest's serial line"
+wait_until 30 file_has_line $HOST_LOG "$CONNECTED"
+check host-connected "$(yes_no file_has_line $HOST_LOG "$CONNECTED")" yes
 say 0.7 "# xl unpause linux-demo"
 guest_unpause linux-demo
 stage unpaused "guest unpaused: Linux boots"
