@@ -6,7 +6,8 @@
 # GPIO lines (dom0 drives inputs with dmd-gpio set, reads the guest's
 # output with dmd-gpio get), then the RTC's time against dom0's clock.
 # The guest's 16550 writes to a file, checked once the guest is gone.
-plan 16
+# Then a second guest and dmd: the RTC's time the first one set is kept.
+plan 23
 SOCK=/run/dmd/gpio0.sock
 
 mkfifo /tmp/uart0.in
@@ -73,7 +74,28 @@ check dmd-exit-after-guest "$DMD_RC" 0
 dmd_reap
 check_file ns16550-text /tmp/uart1.out "$(text_hex 'hello from arm64 linux on ttyS0\n')"
 check dmd-no-warnings "$(dmd_warnings)" 0
-check_dmd_users
-echo "# guest's ttyAMA0 output:"
+echo "# guest's PL011 output:"
 sed 's/^/# uart0| /' "$DMD_OUT"
+
+# 4. The RTC across dmds: the guest set it to 2030-06-15 12:34:56 (hwclock
+# -w); dmd kept the offset in its state_dir.  A second guest with a new dmd
+# and the same config reads it on: 2030-06-15, a few tens of seconds on.
+state=/var/lib/dmd/arm-devices/rtc0.state
+check rtc-state-file "$([ -s $state ] && echo yes || echo no)" yes
+check rtc-state-owner "$(stat -c %U:%G $state 2>/dev/null)" dmd:dmd
+sed 's/^/# rtc0.state: /' $state 2>/dev/null
+sed 's/e2e=devices/e2e=rtc-again/; s/"linux-arm"/"linux-arm2"/' guest.cfg >/tmp/guest2.cfg
+domid=$(guest_create /tmp/guest2.cfg)
+check guest2-created "${domid:+yes}" yes
+dmd_start "$domid" dmd.ini
+dmd_wait_ready 60
+check dmd2-ready "$DMD_STATE" ready
+guest_unpause linux-arm2
+wait_domain_gone "$domid" 120
+check guest2-finished "$(domain_exists "$domid" && echo running || echo gone)" gone
+dmd_wait_exit 10
+check dmd2-exit-after-guest "$DMD_RC" 0
+dmd_reap
+check dmd2-no-warnings "$(dmd_warnings)" 0
+check_dmd_users
 finish
