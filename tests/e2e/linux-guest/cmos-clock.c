@@ -15,8 +15,10 @@
  *         12- or 24-hour), then restore A and B: the clock runs on.
  *
  * Prints one line: "CMOS YYYY-MM-DD hh:mm:ss UTC epoch=N A=0xAA B=0xBB"
- * (after a set, what it set: "CMOS set to ... epoch=N").  Exit 0, or 1
- * when the ports cannot be opened or the registers make no date.
+ * (after a set, what it set: "CMOS set to ... epoch=N", once the clock
+ * reads that second or the next).  Exit 0, or 1 when the ports cannot be
+ * opened, UIP never clears, the registers make no date or a set did not
+ * take.
  * Built static (tests/e2e/meson.build): the guest has no C library.
  */
 #include <stdbool.h>
@@ -69,12 +71,26 @@ struct reading {
     uint8_t a, b;
 };
 
-/* mc146818_get_time(): the registers between two updates. */
-static void read_regs(struct reading *rd)
+static long long now_ms(void)
 {
-    for (int tries = 0; tries < 1000; tries++) {
-        while (cmos_read(REG_A) & A_UIP)
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* mc146818_get_time(): the registers between two updates.  False when
+ * UIP stays set for 3 s (an update takes 2 ms; with nobody serving the
+ * ports a PVH guest reads 0xff). */
+static bool read_regs(struct reading *rd)
+{
+    long long deadline = now_ms() + 3000;
+
+    while (now_ms() < deadline) {
+        if (cmos_read(REG_A) & A_UIP) {
             usleep(1000);
+            continue;
+        }
         rd->r[0] = cmos_read(REG_SEC);
         rd->r[1] = cmos_read(REG_MIN);
         rd->r[2] = cmos_read(REG_HOUR);
@@ -85,8 +101,9 @@ static void read_regs(struct reading *rd)
         rd->b = cmos_read(REG_B);
         rd->a = cmos_read(REG_A);
         if (!(rd->a & A_UIP) && cmos_read(REG_SEC) == rd->r[0])
-            return;
+            return true;
     }
+    return false;
 }
 
 /* The registers as seconds since 1970 (UTC), or -1. */
@@ -158,6 +175,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: cmos-clock [set EPOCH]\n");
         return 2;
     }
+    memset(&rd, 0, sizeof(rd));
     if (ioperm(RTC_INDEX, 2, 1) < 0) {
         perror("cmos-clock: ioperm 0x70-0x71");
         return 1;
@@ -170,10 +188,21 @@ int main(int argc, char **argv)
         t = (time_t)epoch;
         gmtime_r(&t, &tm);
         strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+        /* The clock must take it: read at once, it says that second or
+         * the next. */
+        if (!read_regs(&rd) || regs_epoch(&rd, &tm) < epoch || regs_epoch(&rd, &tm) > epoch + 2) {
+            printf("CMOS set to %s UTC did not take: registers %02x:%02x:%02x %02x-%02x-%02x%02x\n",
+                   when, rd.r[2], rd.r[1], rd.r[0], rd.r[3], rd.r[4], rd.r[6], rd.r[5]);
+            return 1;
+        }
         printf("CMOS set to %s UTC epoch=%lld\n", when, epoch);
         return 0;
     }
-    read_regs(&rd);
+    if (!read_regs(&rd)) {
+        printf("CMOS update in progress (UIP) for 3 s: register A 0x%02x\n",
+               cmos_read(REG_A));
+        return 1;
+    }
     epoch = regs_epoch(&rd, &tm);
     if (epoch < 0) {
         printf("CMOS registers make no date: %02x %02x %02x %02x %02x %02x %02x A=0x%02x "
