@@ -3,10 +3,10 @@
 # each effect seen from inside the guest or in Xen's answers: the vCPU
 # count, the servers, a page made read-only that drops the guest's write,
 # the same page's writes sent to dmd's server, the page moved away and
-# back, cache-attribute pins, dirty-page tracking.  Then
+# back, cache-attribute pins, a PCI link rerouted, dirty-page tracking.  Then
 # dmd's i6300esb watchdog reboots the guest once it stops petting it
 # (linux-guest/init hvm_dmop answers through page-probe on COM2).
-plan 39
+plan 42
 
 mkfifo /tmp/com2.in
 exec 7<>/tmp/com2.in # keeps the fifo open, so dmd never sees end-of-file
@@ -123,6 +123,20 @@ check pin-delete-again "$RC:$(grep -c 'No such file or directory' /tmp/dmop.err)
 # migration's XEN_DOMCTL_SHADOW_OP_PEEK, not by track-dirty-vram.
 dmop_rc modified-memory "$pfn" 1
 check modified-memory "$RC" 0
+
+# set-pci-link-route: Xen's routing of PCI interrupt link 0 to an ISA IRQ,
+# as the guest's HVM save record shows it (xen-hvmctx: "PCI LINK: r0 r1 r2
+# r3"), moved to another IRQ and back.
+links() { xen-hvmctx "$domid" | sed -n 's/.*PCI LINK: //p'; }
+before=$(links)
+# shellcheck disable=SC2086 # one word per link
+set -- $before
+moved=$(( ${1:-0} == 9 ? 7 : 9 ))
+dmop_rc set-pci-link-route 0 $moved
+check link-route "$RC" 0
+check link-moved "$(links)" "$moved ${2:-} ${3:-} ${4:-}"
+dmop_rc set-pci-link-route 0 "${1:-0}"
+check link-back "$(links)" "$before"
 
 # Dirty tracking of that page: a new range reports it; then only a write
 # of the guest's makes it dirty again.  (Xen 4.17 with HAP reports a new
