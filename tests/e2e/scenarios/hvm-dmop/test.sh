@@ -6,7 +6,7 @@
 # back, cache-attribute pins, a PCI link rerouted, dirty-page tracking.  Then
 # dmd's i6300esb watchdog reboots the guest once it stops petting it
 # (linux-guest/init hvm_dmop answers through page-probe on COM2).
-plan 42
+plan 47
 
 mkfifo /tmp/com2.in
 exec 7<>/tmp/com2.in # keeps the fifo open, so dmd never sees end-of-file
@@ -119,10 +119,19 @@ dmop_rc pin-cacheattr "$pfn" "$pfn" delete
 check pin-delete-again "$RC:$(grep -c 'No such file or directory' /tmp/dmop.err)" 1:1
 
 # modified-memory, which dmd itself issues after writing guest memory
-# (rep ins): Xen takes it.  The log-dirty bitmap it marks is read by
-# migration's XEN_DOMCTL_SHADOW_OP_PEEK, not by track-dirty-vram.
+# (rep ins), marks pages in the log-dirty bitmap migration reads
+# (logdirty: XEN_DOMCTL_SHADOW_OP_CLEAN).  The guest leaves its page alone,
+# so only the DMOP makes it dirty.
+logdirty "$domid" on
+check logdirty-on $? 0
+logdirty "$domid" clean "$pfn" >/dev/null
+check logdirty-page-idle "$(logdirty "$domid" clean "$pfn")" "dirty 0"
 dmop_rc modified-memory "$pfn" 1
 check modified-memory "$RC" 0
+check logdirty-page-marked "$(logdirty "$domid" clean "$pfn")" "dirty 1"
+check logdirty-cleaned "$(logdirty "$domid" clean "$pfn")" "dirty 0"
+logdirty "$domid" off
+check logdirty-off $? 0
 
 # set-pci-link-route: Xen's routing of PCI interrupt link 0 to an ISA IRQ,
 # as the guest's HVM save record shows it (xen-hvmctx: "PCI LINK: r0 r1 r2
