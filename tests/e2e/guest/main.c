@@ -26,6 +26,7 @@ static const struct {
     { "rtc-set", scenario_rtc_set },
     { "rtc-restart", scenario_rtc_restart },
     { "pci-msi", scenario_pci_msi },
+    { "events", scenario_events },
 };
 
 const char *scenario_arg = "";

@@ -10,6 +10,7 @@ void scenario_spin(void);      /* prove dmd serves us, then poll for ever */
 void scenario_rtc_set(void);   /* read, set and watch the mc146818 RTC */
 void scenario_rtc_restart(void); /* what rtc-set left survived a dmd restart */
 void scenario_pci_msi(void);   /* a PCI UART's BAR and MSI, programmed by hand */
+void scenario_events(void);    /* count the exceptions dom0 injects (own IDT) */
 
 /* What follows the scenario's name on the command line ("" if nothing). */
 extern const char *scenario_arg;
