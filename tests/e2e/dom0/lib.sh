@@ -104,6 +104,28 @@ wait_domain_gone() {
     mark "domain $1 gone"
 }
 
+# serve_guest NAME: the start most scenarios make, as under systemd:
+# create guest.cfg's domain paused (sets domid), start dmd for it with
+# dmd.ini, wait until it is ready, unpause NAME.  Checks guest-created and
+# dmd-ready.
+serve_guest() {
+    domid=$(guest_create guest.cfg)
+    check guest-created "${domid:+yes}" yes
+    dmd_start "$domid" dmd.ini
+    dmd_wait_ready "${DMD_READY_WAIT:-30}"
+    check dmd-ready "$DMD_STATE" ready
+    guest_unpause "$1"
+}
+
+# dmd_stdin_fifo PATH: the next dmd's stdin (a stdio backend) is the fifo
+# PATH, held open on descriptor 7 so that dmd never sees end-of-file: what
+# the scenario writes to >&7 reaches the guest.
+dmd_stdin_fifo() {
+    mkfifo "$1"
+    exec 7<>"$1"
+    DMD_STDIN=$1
+}
+
 # ---------------------------------------------------------------- dmd
 
 # Every dmd runs as the user dmd (/etc/passwd, made by tests/e2e/run), as

@@ -4,12 +4,7 @@
 # (status 0) within a few seconds.
 plan 6
 
-domid=$(guest_create guest.cfg)
-check guest-created "${domid:+yes}" yes
-dmd_start "$domid" dmd.ini
-dmd_wait_ready 30
-check dmd-ready "$DMD_STATE" ready
-guest_unpause tiny-destroy
+serve_guest tiny-destroy
 
 spinning() { file_has_line /tmp/com1.out spinning; }
 wait_until 30 spinning

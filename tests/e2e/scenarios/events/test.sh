@@ -10,12 +10,7 @@
 # README.md, "Every DMOP on real Xen".)
 plan 8
 
-domid=$(guest_create guest.cfg)
-check guest-created "${domid:+yes}" yes
-dmd_start "$domid" dmd.ini
-dmd_wait_ready 30
-check dmd-ready "$DMD_STATE" ready
-guest_unpause tiny-events
+serve_guest tiny-events
 
 said() { file_has_line /tmp/com1.out "$1"; }
 wait_until 30 said ready

@@ -8,17 +8,9 @@
 # (linux-guest/init hvm_dmop answers through page-probe on COM2).
 plan 47
 
-mkfifo /tmp/com2.in
-exec 7<>/tmp/com2.in # keeps the fifo open, so dmd never sees end-of-file
-# shellcheck disable=SC2034 # read by dmd_start
-DMD_STDIN=/tmp/com2.in
+dmd_stdin_fifo /tmp/com2.in # dmd's stdio backend: >&7 reaches the guest
 
-domid=$(guest_create guest.cfg)
-check guest-created "${domid:+yes}" yes
-dmd_start "$domid" dmd.ini
-dmd_wait_ready 30
-check dmd-ready "$DMD_STATE" ready
-guest_unpause linux-hvm-dmop
+serve_guest linux-hvm-dmop
 
 said() { file_has_line "$DMD_OUT" "$1"; }
 wait_until 150 said ready

@@ -5,18 +5,10 @@
 # line through dmd's stdin, the guest sends it back.
 plan 9
 
-mkfifo /tmp/com2.in
-exec 7<>/tmp/com2.in # keeps the fifo open, so dmd never sees end-of-file
-# shellcheck disable=SC2034 # read by dmd_start
-DMD_STDIN=/tmp/com2.in
+dmd_stdin_fifo /tmp/com2.in # dmd's stdio backend: >&7 reaches the guest
 
-domid=$(guest_create guest.cfg)
-check guest-created "${domid:+yes}" yes
-dmd_start "$domid" dmd.ini
-dmd_wait_ready 30
-check dmd-ready "$DMD_STATE" ready
+serve_guest linux-hvm
 check dmd-is-second-server "$(grep -c 'created ioreq server 1 ' "$DMD_LOG")" 1
-guest_unpause linux-hvm
 
 said() { file_has_line "$DMD_OUT" "$1"; }
 wait_until 100 said ready

@@ -4,12 +4,7 @@
 # reach dmd's file backend (the guest's own checks: linux-guest/init).
 plan 7
 
-domid=$(guest_create guest.cfg)
-check guest-created "${domid:+yes}" yes
-dmd_start "$domid" dmd.ini
-dmd_wait_ready 30
-check dmd-ready "$DMD_STATE" ready
-guest_unpause linux-pvh
+serve_guest linux-pvh
 
 wait_domain_gone "$domid" 150
 check guest-finished "$(domain_exists "$domid" && echo running || echo gone)" gone

@@ -10,10 +10,7 @@
 plan 23
 SOCK=/run/dmd/gpio0.sock
 
-mkfifo /tmp/uart0.in
-exec 7<>/tmp/uart0.in # keeps the fifo open, so dmd never sees end-of-file
-# shellcheck disable=SC2034 # read by dmd_start
-DMD_STDIN=/tmp/uart0.in
+dmd_stdin_fifo /tmp/uart0.in # dmd's stdio backend: >&7 reaches the guest
 
 domid=$(guest_create guest.cfg)
 check guest-created "${domid:+yes}" yes
