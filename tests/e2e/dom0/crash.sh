@@ -19,33 +19,11 @@ PIDFILE=/run/dmd.pid
 HOST_STATUS=/tmp/crash-host.status
 HOST_RESULT=/tmp/crash-host.res
 
-# sup_has PREFIX: dmd-supervise logged a line starting with PREFIX.
-sup_has() {
-    [ -r "$SUP_LOG" ] || return 1
-    while IFS= read -r line; do
-        case "$line" in "$1"*) return 0 ;; esac
-    done <"$SUP_LOG"
-    return 1
-}
-# sup_count PATTERN: how many of its lines match (a shell pattern).
-sup_count() {
-    n=0
-    while IFS= read -r line; do
-        # shellcheck disable=SC2254 # PATTERN is a pattern on purpose
-        case "$line" in $1) n=$((n + 1)) ;; esac
-    done <"$SUP_LOG"
-    echo $n
-}
 # cpu_ticks PID: the CPU time the process used so far, in clock ticks
 # (utime + stime, fields 14 and 15 of /proc/PID/stat).
 cpu_ticks() {
     read -r _ _ _ _ _ _ _ _ _ _ _ _ _ ut st _ 2>/dev/null <"/proc/$1/stat" || { echo -; return; }
     echo $((ut + st))
-}
-# gone PID: the process has exited (a zombie until waited for).
-gone() {
-    read -r _ _ state _ 2>/dev/null <"/proc/$1/stat" || return 0
-    [ "$state" = Z ]
 }
 # host_status: crash-host's progress in H_LINES (data lines in order so
 # far) and H_ECHOES.
@@ -61,7 +39,6 @@ host_status() {
 }
 streaming() { host_status; [ "$H_LINES" -gt 0 ]; }
 echoed() { host_status; [ "$H_ECHOES" -gt 0 ]; }
-yes_no() { "$@" && echo yes || echo no; }
 
 domid=$(guest_create guest.cfg)
 check guest-created "${domid:+yes}" yes

@@ -235,6 +235,35 @@ dmd_reap() {
     dmd_is_gone || dmd_stop
 }
 
+# ---------------------------------------------------------------- helpers
+
+yes_no() { "$@" && echo yes || echo no; }
+
+# gone PID: the process has exited (a zombie until waited for).
+gone() {
+    read -r _ _ state _ 2>/dev/null <"/proc/$1/stat" || return 0
+    [ "$state" = Z ]
+}
+
+# dmd-supervise (dom0/dmd-supervise.c, the stand-in for systemd) logs to
+# $SUP_LOG.  sup_has PREFIX: it logged a line starting with PREFIX.
+sup_has() {
+    [ -r "$SUP_LOG" ] || return 1
+    while IFS= read -r line; do
+        case "$line" in "$1"*) return 0 ;; esac
+    done <"$SUP_LOG"
+    return 1
+}
+# sup_count PATTERN: how many of its lines match (a shell pattern).
+sup_count() {
+    n=0
+    while IFS= read -r line; do
+        # shellcheck disable=SC2254 # PATTERN is a pattern on purpose
+        case "$line" in $1) n=$((n + 1)) ;; esac
+    done <"$SUP_LOG"
+    echo $n
+}
+
 # ---------------------------------------------------------------- files
 
 # hex_of FILE: the file as one line of hex.

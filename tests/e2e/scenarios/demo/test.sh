@@ -28,18 +28,6 @@ STATE=/var/lib/dmd/linux-demo/rtc0.state
 
 say() { echo "DEMO $1 host| $2"; }
 stage() { echo "DEMO-STAGE $*"; }
-yes_no() { "$@" && echo yes || echo no; }
-sup_has() {
-    [ -r "$SUP_LOG" ] || return 1
-    while IFS= read -r line; do
-        case "$line" in "$1"*) return 0 ;; esac
-    done <"$SUP_LOG"
-    return 1
-}
-gone() {
-    read -r _ _ state _ 2>/dev/null <"/proc/$1/stat" || return 0
-    [ "$state" = Z ]
-}
 # journal_has TEXT FIELD...: an entry whose line has TEXT and every FIELD.
 journal_has() {
     text=$1
