@@ -8,15 +8,17 @@
  * socket backend); an mc146818 at port 0x70 with the extended bank, a
  * pl031 and a pl061 side by side at MMIO (the pl061 with a GPIO socket),
  * and a second mc146818 behind a PCI function with MSI and every identity
- * override.  The input may program, claim, move and release each
- * function's BAR0.  [dmd] state_dir is a private directory, emptied
+ * override; a pl011 at MMIO, a pvpanic at port 0x505 and an i6300esb
+ * watchdog behind a PCI function (its registers in configuration space
+ * too).  The input may program, claim, move and release each function's
+ * BAR0.  [dmd] state_dir is a private directory, emptied
  * before each input.  Only Xen is fake (fake_dmop.c), guest RAM is a few
  * pages here, and the RTCs read a host clock the input moves.  Each input
  * starts from fresh devices and the same clock, so a reproducer replays
  * alone.
  *
- * The input is one byte choosing which range map should fail (1-8: one a
- * device makes when it is created, 9-24: a BAR claim; to run the device
+ * The input is one byte choosing which range map should fail (1-11: one a
+ * device makes when it is created, 12-24: a BAR claim; to run the device
  * manager's error paths), then records, each an ioreq dispatched with
  * iospace_dispatch() or an event of the host (below):
  *
@@ -46,7 +48,9 @@
  *              1970-2200)
  *   0xfa       2 ms pass: the clock moves and dmd's loop runs for 2 ms,
  *              so timers due meanwhile fire (only the first 4 times in an
- *              input take real time)
+ *              input take real time; the watchdog counts the host's
+ *              monotonic clock, not the input's, so whether one of its
+ *              1 ms stages ends in a given input may vary between runs)
  *
  * dmd's event loop runs once (without waiting) after each record, as
  * between two requests.
@@ -108,16 +112,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define PCI_RTC_SBDF (7u << 3)  /* 00:07.0 */
 #define BAR_AREA 0xc000u        /* where the seeds put BAR0s */
 #define GPIO_LINES 6            /* the pl061's ngpio: lines 6 and 7 do not exist */
+#define PL011 0x09012000u       /* next to the pl061 */
+#define PVPANIC 0x505u
+#define PCI_WDT_SBDF (8u << 3)  /* 00:08.0, the i6300esb */
+#define WDT_BAR 0xfebf0000u     /* where an input must put its 4 KiB memory BAR */
 
 /* Guest and host actions reach these rate limiters: static ones (four in
- * iospace.c, one each in device.c, pci.c and statefile.c) and those of
- * each device: uart16550.c's and chardev.c's (4 UARTs), mc146818.c's three
- * (2 RTCs), pl031.c's, pl061.c's two and gpio_socket.c's two.  Each lets
+ * iospace.c, two in device.c, one each in pci.c and statefile.c) and those
+ * of each device: uart16550.c's and chardev.c's (4 UARTs), mc146818.c's
+ * three (2 RTCs), pl031.c's, pl061.c's two, gpio_socket.c's two, pl011.c's
+ * two and its chardev's, pvpanic.c's three and i6300esb.c's four.  Each lets
  * a burst and a "suppressed" line through per window.  A device's window
  * opens in this input, but a static one may have opened in an earlier
  * input and close during this one: count two windows for those. */
-#define STATIC_LIMITERS 7u
-#define DEVICE_LIMITERS (4u * 2 + 2 * 3 + 1 + 2 + 2)
+#define STATIC_LIMITERS 8u
+#define DEVICE_LIMITERS (4u * 2 + 2 * 3 + 1 + 2 + 2 + 3 + 3 + 4)
 #define GUEST_LOG_MAX ((2 * STATIC_LIMITERS + DEVICE_LIMITERS) * (LOG_RATELIMIT_BURST + 1))
 /* One kind of message comes from one limiter, or two (gpio_socket.c logs
  * a client leaving through either), and over at most two windows. */
@@ -183,7 +192,17 @@ static const char fuzz_config_format[] =
     "pci_class = 0x088000\n"
     "pci_revision = 2\n"
     "pci_subsystem_vendor = 0x1af4\n"
-    "pci_subsystem = 0x1100\n";
+    "pci_subsystem = 0x1100\n"
+    "[uart_amba]\n"
+    "type = pl011\n"
+    "mmio = 0x09012000\n"
+    "irq = isa:11\n"
+    "[panic]\n"
+    "type = pvpanic\n"
+    "port = 0x505\n"
+    "[wdt]\n"
+    "type = i6300esb\n"
+    "pci = 00:08.0\n";
 
 /* Raw request types that stand for the host (see the top of the file). */
 enum host_event {
@@ -383,6 +402,24 @@ static uint64_t amba_register(uint64_t base, uint64_t first, uint8_t b)
     return base + (b < 0x80 ? first + b : AMBA_WINDOW - 0x80 + (b & 0x7fu));
 }
 
+/* Target 7: the pl011's registers and ids, the watchdog's configuration
+ * space, its BAR (where the input must have put it) or the pvpanic port. */
+static uint64_t more_devices_addr(struct fuzz_bytes *in, uint8_t target)
+{
+    uint8_t which = fuzz_u8(in);
+
+    switch (which >> 6) {
+    case 0:
+        return amba_register(PL011, 0, fuzz_u8(in));
+    case 1:
+        return pci_config_addr(PCI_WDT_SBDF, target, fuzz_u8(in));
+    case 2:
+        return WDT_BAR - 8 + fuzz_u8(in) % 32;
+    default:
+        return PVPANIC - 4 + (which & 15u);
+    }
+}
+
 /* Aim at a device or just around it (the offsets run a little outside). */
 static uint64_t request_addr(struct fuzz_bytes *in, uint8_t target)
 {
@@ -406,7 +443,7 @@ static uint64_t request_addr(struct fuzz_bytes *in, uint8_t target)
     case 6:
         return fuzz_u64(in);
     case 7:
-        return fuzz_u32(in);
+        return more_devices_addr(in, target);
     case 8:
         return CMOS - 4 + fuzz_u8(in) % 12;
     case 9:
@@ -805,7 +842,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     world.clock_ns = CLOCK_START_NS;
     world.waits = 0;
     fuzz_state_dir_clear(world.state_dir);
-    /* Mostly no failure; 1-8 fail creating a device, 9-24 a BAR claim. */
+    /* Mostly no failure; 1-11 fail creating a device, 12-24 a BAR claim. */
     fake_dmop_reset(fail_map_at <= 24 ? fail_map_at : 0);
     memset(ram.bytes, 0xa5, sizeof(ram.bytes));
     if (devices_create(&world.devs, &world.cfg, world.loop, &world.xen, world.space, NULL) == 0) {

@@ -431,6 +431,74 @@ def amba_border():
     return body
 
 
+# Target 7: a selector byte, then what it needs (more_devices_addr()).
+MORE_T = 7
+PL011_DR, PL011_FR, PL011_IBRD, PL011_FBRD, PL011_LCR_H = 0x00, 0x18, 0x24, 0x28, 0x2c
+PL011_CR, PL011_IFLS, PL011_IMSC, PL011_RIS, PL011_MIS, PL011_ICR = 0x30, 0x34, 0x38, 0x3c, 0x40, 0x44
+WDT_BAR = 0xfebf0000
+
+
+def pl011(direction, offset, data=0, size=4):
+    """The pl011 at 0x09012000: registers, or the AMBA ID words."""
+    return request(COPY, direction, size, MORE_T, bytes([0x00, amba_byte(offset, 0)]), data)
+
+
+def wdt_cfg(direction, reg, size, data=0):
+    """Configuration space of the i6300esb at 00:08.0."""
+    return request(PCI, direction, size, MORE_T, bytes([0x40, reg]), data)
+
+
+def wdt_bar(direction, offset, size, data=0):
+    """The i6300esb's BAR0, once placed at WDT_BAR."""
+    return request(COPY, direction, size, MORE_T, bytes([0x80, offset + 8]), data)
+
+
+def pvpanic(direction, data=0):
+    """The pvpanic port, 0x505."""
+    return request(PIO, direction, 1, MORE_T, bytes([0xc0 | 4]), data)  # 0x505 - 4 + 4
+
+
+def pl011_linux():
+    """amba-pl011: ids, startup (baud, LCR_H, FIFO levels, interrupts, enable),
+    a byte out, the interrupt registers, shutdown."""
+    body = amba_ids(pl011) + pl011(WRITE, PL011_CR, 0) + pl011(READ, PL011_FR)
+    body += pl011(WRITE, PL011_IBRD, 13) + pl011(WRITE, PL011_FBRD, 1)
+    body += pl011(WRITE, PL011_LCR_H, 0x70) + pl011(WRITE, PL011_IFLS, 0x12)
+    body += pl011(WRITE, PL011_ICR, 0x7ff) + pl011(WRITE, PL011_IMSC, 0x50)
+    body += pl011(WRITE, PL011_CR, 0x301) + pl011(WRITE, PL011_DR, 0x41)
+    body += pl011(READ, PL011_FR) + pl011(READ, PL011_RIS) + pl011(READ, PL011_MIS)
+    body += pl011(READ, PL011_DR) + pl011(WRITE, PL011_IMSC, 0x20) + wait()
+    body += pl011(READ, PL011_MIS) + pl011(WRITE, PL011_ICR, 0x20) + pl011(WRITE, PL011_CR, 0)
+    return body
+
+
+def unlock():
+    return wdt_bar(WRITE, 0x0c, 2, 0x80) + wdt_bar(WRITE, 0x0c, 2, 0x86)
+
+
+def watchdog_linux():
+    """i6300esb: identity, BAR0 at WDT_BAR, Linux's esb_initdevice and a
+    1 MHz watchdog with 1 ms stages that is left to expire; then nowayout."""
+    body = wdt_cfg(READ, 0x00, 4) + wdt_cfg(READ, 0x08, 4)
+    body += wdt_cfg(WRITE, 0x10, 4, 0xffffffff) + wdt_cfg(READ, 0x10, 4)
+    body += wdt_cfg(WRITE, 0x10, 4, WDT_BAR) + wdt_cfg(WRITE, 0x04, 2, 0x0002)
+    body += wdt_cfg(WRITE, 0x60, 2, 0x0003) + wdt_cfg(READ, 0x68, 1) + wdt_cfg(WRITE, 0x68, 1, 0)
+    body += unlock() + wdt_bar(READ, 0x0c, 2) + unlock() + wdt_bar(WRITE, 0x0c, 2, 0x0300)
+    body += wdt_cfg(WRITE, 0x60, 2, 0x0004)  # 1 MHz, stage-1 interrupt
+    body += unlock() + wdt_bar(WRITE, 0x00, 4, 1000) + unlock() + wdt_bar(WRITE, 0x04, 4, 1000)
+    body += unlock() + wdt_bar(WRITE, 0x0c, 2, 0x0100) + wdt_cfg(WRITE, 0x68, 1, 0x02)
+    body += wait() + wdt_bar(READ, 0x08, 4) + wait() + wait()
+    body += wdt_bar(READ, 0x0c, 2) + wdt_cfg(READ, 0x68, 1) + wdt_bar(WRITE, 0x08, 4, 1)
+    body += wdt_cfg(WRITE, 0x68, 1, 0x07) + wdt_cfg(WRITE, 0x68, 1, 0) + wdt_cfg(READ, 0x66, 4)
+    body += wdt_bar(WRITE, 0x00, 4, 5) + wdt_bar(READ, 0x0d, 1)
+    return body
+
+
+def pvpanic_events():
+    """pvpanic: the events it supports, a kdump notice, a panic, odd bits."""
+    return pvpanic(READ) + pvpanic(WRITE, 2) + pvpanic(WRITE, 1) + pvpanic(WRITE, 0xfc)
+
+
 def write_iospace_seeds():
     seeds = {
         "com1-linux-probe": linux_probe(com1),
@@ -450,11 +518,14 @@ def write_iospace_seeds():
         "gpio-host": gpio_host(),
         "pci-rtc-msi": pci_rtc_msi(),
         "amba-border": amba_border(),
+        "pl011-linux": pl011_linux(),
+        "watchdog-linux": watchdog_linux(),
+        "pvpanic": pvpanic_events(),
     }
     for name, body in seeds.items():
         write(CORPUS / "fuzz_iospace" / name, bytes([NO_FAILURE]) + body)
-    # Xen refusing a range: the 1st-8th map create devices, the 9th is a BAR.
-    for fail in (1, 4, 5, 6, 7, 8, 9):
+    # Xen refusing a range: the 1st-11th map create devices, the 12th is a BAR.
+    for fail in (1, 4, 5, 6, 7, 8, 9, 10, 11, 12):
         write(CORPUS / "fuzz_iospace" / f"map-fails-{fail}", bytes([fail]) + pci_intx())
 
 
