@@ -91,6 +91,7 @@
 #include "fake_journal.h"
 #include "fuzz_bytes.h"
 #include "fuzz_check.h"
+#include "fuzz_clock.h"
 #include "fuzz_gpio_host.h"
 #include "fuzz_registers.h"
 #include "fuzz_memfile.h"
@@ -135,11 +136,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define RAM_BASE 0x100000u
 #define RAM_SIZE (4u * 4096u)
 
-/* The RTCs' host clock at the start of each input: 2024-02-28 23:59:58.5
- * UTC, a second and a half before midnight into a leap day. */
-#define CLOCK_START_NS (INT64_C(1709164798) * RTC_NS_PER_SEC + RTC_NS_PER_SEC / 2)
-#define CLOCK_MAX_NS (INT64_C(7258118400) * RTC_NS_PER_SEC) /* 2200-01-01 */
-#define WAIT_NS INT64_C(2000000)
+/* The 2 ms waits of an input that take real time (fuzz_clock.h). */
 #define WAITS_PER_INPUT 4
 
 static const char fuzz_config_format[] =
@@ -220,8 +217,6 @@ static struct {
     char dir[40];           /* holds the sockets and state/ */
     char sock_path[64], gpio_path[64], state_dir[64];
     int host_fd;            /* our end of the UART's socket, or -1 */
-    int64_t clock_ns;       /* the RTCs' host clock */
-    unsigned waits;
 } world;
 
 /* ---- guest RAM, checked on every access ------------------------------------ */
@@ -317,53 +312,6 @@ static const struct guest_mem_ops ram_ops = {
     .write = ram_write,
     .done = ram_done,
 };
-
-/* ---- the RTCs' host clock ---------------------------------------------------- */
-
-static int fake_clock_gettime(struct timespec *ts)
-{
-    ts->tv_sec = (time_t)(world.clock_ns / RTC_NS_PER_SEC);
-    ts->tv_nsec = (long)(world.clock_ns % RTC_NS_PER_SEC);
-    return 0;
-}
-
-/* The host's clock is stepped (NTP, an operator) as well as running. */
-static void clock_step(uint32_t count, uint64_t data)
-{
-    static const int64_t units[] = { 1, 1000, 1000000, RTC_NS_PER_SEC };
-    int64_t step = (int64_t)(uint32_t)data * units[count & 3];
-
-    if (count & 4)
-        world.clock_ns = step > world.clock_ns ? 0 : world.clock_ns - step;
-    else
-        world.clock_ns = step > CLOCK_MAX_NS - world.clock_ns ? CLOCK_MAX_NS
-                                                                : world.clock_ns + step;
-}
-
-static void wake_up(struct ev_loop *loop, ev_timer *w, int revents)
-{
-    (void)loop;
-    (void)revents;
-    *(bool *)w->data = true;
-}
-
-/* Time passes: the timers due meanwhile run, as in dmd's loop. */
-static void clock_wait(void)
-{
-    bool done = false;
-    ev_timer guard;
-
-    world.clock_ns = world.clock_ns > CLOCK_MAX_NS - WAIT_NS ? CLOCK_MAX_NS
-                                                             : world.clock_ns + WAIT_NS;
-    if (world.waits++ >= WAITS_PER_INPUT)
-        return;
-    ev_timer_init(&guard, wake_up, (double)WAIT_NS / (double)RTC_NS_PER_SEC, 0.);
-    guard.data = &done;
-    ev_now_update(world.loop);
-    ev_timer_start(world.loop, &guard);
-    while (!done)
-        ev_run(world.loop, EVRUN_ONCE);
-}
 
 /* ---- decoding a request ---------------------------------------------------- */
 
@@ -576,10 +524,10 @@ static void host_event(const ioreq_t *ev)
         gpio_event(ev);
         break;
     case CLOCK_STEP:
-        clock_step(ev->count, ev->data);
+        fuzz_clock_step(ev->count, (uint32_t)ev->data);
         break;
     case CLOCK_WAIT:
-        clock_wait();
+        fuzz_clock_wait();
         break;
     default:
         host_hangup();
@@ -777,7 +725,7 @@ static void finish_input(void)
     fuzz_rtc_look(&guest, &view);
     destroy_devices(); /* writes the state files */
     if (fuzz_state_dir_check(world.state_dir) ||
-        fuzz_rtc_view_changed(&view, rtc_clock_sec(world.clock_ns)))
+        fuzz_rtc_view_changed(&view, rtc_clock_sec(fuzz_clock_now())))
         check_restart(&view);
 }
 
@@ -817,7 +765,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     world.host_fd = -1;
     make_dir();
     fuzz_gpio_host_init(world.gpio_path, GPIO_LINES);
-    rtc_clock_gettime = fake_clock_gettime;
     len = snprintf(text, sizeof(text), fuzz_config_format, world.state_dir, world.sock_path,
                    world.gpio_path);
     FUZZ_CHECK(len > 0 && (size_t)len < sizeof(text), "config text too long");
@@ -829,6 +776,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     log_init(LOG_TARGET_JOURNAL, LOG_DEBUG);
     world.loop = ev_loop_new(EVFLAG_AUTO);
     FUZZ_CHECK(world.loop != NULL, "ev_loop_new failed");
+    fuzz_clock_init(world.loop);
     return 0;
 }
 
@@ -839,8 +787,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     world.space = iospace_new();
     FUZZ_CHECK(world.space != NULL, "out of memory");
-    world.clock_ns = CLOCK_START_NS;
-    world.waits = 0;
+    fuzz_clock_reset(FUZZ_CLOCK_START_NS, WAITS_PER_INPUT);
     fuzz_state_dir_clear(world.state_dir);
     /* Mostly no failure; 1-11 fail creating a device, 12-24 a BAR claim. */
     fake_dmop_reset(fail_map_at <= 24 ? fail_map_at : 0);

@@ -31,6 +31,7 @@
 #include <xen/hvm/hvm_op.h>
 
 #include "fuzz_check.h"
+#include "fuzz_files.h"
 #include "log.h"
 #include "server_record.h"
 
@@ -44,48 +45,6 @@ static struct {
     char dir[48], path[96], bad[112];
     struct server_record parsed, loaded, again;
 } world;
-
-static void write_file(const char *path, const void *data, size_t len)
-{
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    const uint8_t *p = data;
-
-    FUZZ_CHECK(fd >= 0, "open %s: %m", path);
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-
-        FUZZ_CHECK(n > 0, "write %s: %m", path);
-        p += n;
-        len -= (size_t)n;
-    }
-    close(fd);
-}
-
-/* The file's bytes (malloc'd), or NULL if there is none. */
-static uint8_t *read_file(const char *path, size_t *len)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    uint8_t *buf;
-    size_t done = 0;
-
-    if (fd < 0) {
-        FUZZ_CHECK(errno == ENOENT, "open %s: %m", path);
-        return NULL;
-    }
-    FUZZ_CHECK(fstat(fd, &st) == 0, "fstat %s: %m", path);
-    buf = malloc((size_t)st.st_size + 1);
-    FUZZ_CHECK(buf != NULL, "out of memory");
-    while (done < (size_t)st.st_size) {
-        ssize_t n = read(fd, buf + done, (size_t)st.st_size - done);
-
-        FUZZ_CHECK(n > 0, "read %s: %m", path);
-        done += (size_t)n;
-    }
-    close(fd);
-    *len = done;
-    return buf;
-}
 
 static void check_record(const struct server_record *r)
 {
@@ -139,7 +98,7 @@ static void check_load(const uint8_t *data, size_t size, int parsed)
     uint8_t *kept;
 
     unlink(world.bad);
-    write_file(world.path, data, size);
+    fuzz_write_file(world.path, data, size);
     rc = server_record_load(world.path, &world.loaded);
     FUZZ_CHECK(rc == want, "server_record_load() %d, parse %d (%zu bytes)", rc, parsed, size);
     if (rc == 0) {
@@ -148,7 +107,7 @@ static void check_load(const uint8_t *data, size_t size, int parsed)
                    "a record taken was moved");
         return;
     }
-    kept = read_file(world.bad, &len);
+    kept = fuzz_read_file(world.bad, &len);
     FUZZ_CHECK(kept != NULL && len == size && memcmp(kept, data, size) == 0,
                "a refused record was not set aside whole");
     FUZZ_CHECK(access(world.path, F_OK) != 0, "a refused record is still in place");
@@ -164,7 +123,7 @@ static void check_round_trip(void)
 
     FUZZ_CHECK(server_record_write(world.path, DOMID, &world.parsed) == 0,
                "server_record_write: %m");
-    first = read_file(world.path, &first_len);
+    first = fuzz_read_file(world.path, &first_len);
     FUZZ_CHECK(first != NULL, "no record written");
     rc = server_record_load(world.path, &world.loaded);
     FUZZ_CHECK(rc == 0, "a record dmd wrote is refused: %d", rc);
@@ -174,7 +133,7 @@ static void check_round_trip(void)
     check_same(&world.parsed, &world.again, "written and parsed");
     FUZZ_CHECK(server_record_write(world.path, DOMID, &world.loaded) == 0,
                "server_record_write: %m");
-    second = read_file(world.path, &second_len);
+    second = fuzz_read_file(world.path, &second_len);
     FUZZ_CHECK(second != NULL && second_len == first_len &&
                    memcmp(first, second, first_len) == 0,
                "writing a record read back gives another text");

@@ -129,6 +129,8 @@
 #include "fake_journal.h"
 #include "fuzz_bytes.h"
 #include "fuzz_check.h"
+#include "fuzz_clock.h"
+#include "fuzz_files.h"
 #include "fuzz_gpio_host.h"
 #include "fuzz_memfile.h"
 #include "fuzz_registers.h"
@@ -147,10 +149,7 @@ size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsi
 #define MAX_RECORDS 200
 #define GPIO_LINES 6 /* the socket pl061's ngpio, in both configs */
 
-/* 2024-02-28 23:59:58.5 UTC, as fuzz_iospace.c. */
-#define CLOCK_START_NS (INT64_C(1709164798) * RTC_NS_PER_SEC + RTC_NS_PER_SEC / 2)
-#define CLOCK_MAX_NS (INT64_C(7258118400) * RTC_NS_PER_SEC) /* 2200-01-01 */
-#define WAIT_NS INT64_C(2000000)
+/* The 2 ms waits of an input that take real time (fuzz_clock.h). */
 #define WAITS_PER_INPUT 2
 
 /* ---- the configs -------------------------------------------------------------- */
@@ -344,8 +343,6 @@ static struct {
     char dir[48], run_dir[64], raw_dir[64], state_dir[64];
     char uart_path[80], gpio_path[80], state_path[96], raw_path[96];
     int host_fd; /* our end of the UART's socket, or -1 */
-    int64_t clock_ns;
-    unsigned waits;
     const char *seed_out; /* DMD_FUZZ_SEED_OUT */
     bool seed_written;
     bool expect_restore;  /* DMD_FUZZ_EXPECT_RESTORE: the input holds real snapshots */
@@ -404,47 +401,6 @@ static void snaps_compare(const struct snaps *want, const struct snaps *got, con
 }
 
 /* ---- files ---------------------------------------------------------------------- */
-
-static void write_file(const char *path, const void *data, size_t len)
-{
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    const uint8_t *p = data;
-
-    FUZZ_CHECK(fd >= 0, "open %s: %m", path);
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-
-        FUZZ_CHECK(n > 0, "write %s: %m", path);
-        p += n;
-        len -= (size_t)n;
-    }
-    close(fd);
-}
-
-/* The file's bytes (malloc'd), or NULL if there is none. */
-static uint8_t *read_file(const char *path, size_t *len)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    uint8_t *buf;
-    size_t done = 0;
-
-    if (fd < 0) {
-        FUZZ_CHECK(errno == ENOENT, "open %s: %m", path);
-        return NULL;
-    }
-    FUZZ_CHECK(fstat(fd, &st) == 0, "fstat %s: %m", path);
-    buf = xmalloc((size_t)st.st_size);
-    while (done < (size_t)st.st_size) {
-        ssize_t n = read(fd, buf + done, (size_t)st.st_size - done);
-
-        FUZZ_CHECK(n > 0, "read %s: %m", path);
-        done += (size_t)n;
-    }
-    close(fd);
-    *len = done;
-    return buf;
-}
 
 static bool file_exists(const char *path)
 {
@@ -574,10 +530,10 @@ static void raw_check(const uint8_t *data, size_t size, size_t ninst)
 
     bad_path(bad, sizeof(bad), world.raw_path);
     unlink(bad);
-    write_file(world.raw_path, data, size);
+    fuzz_write_file(world.raw_path, data, size);
     rc = runstate_open(&rs, world.raw_dir, RAW_DOMID, RAW_FINGERPRINT, ninst);
     FUZZ_CHECK(rc == 0, "runstate_open: %d", rc);
-    kept = read_file(bad, &len);
+    kept = fuzz_read_file(bad, &len);
     if (usable || size == 0) {
         FUZZ_CHECK(kept == NULL, "a %s file of %zu bytes set aside",
                    usable ? "usable" : "empty", size);
@@ -587,7 +543,7 @@ static void raw_check(const uint8_t *data, size_t size, size_t ninst)
                    kept != NULL ? len : 0);
     }
     free(kept);
-    now = read_file(world.raw_path, &len);
+    now = fuzz_read_file(world.raw_path, &len);
     FUZZ_CHECK(now != NULL, "no state file after runstate_open()");
     if (usable)
         FUZZ_CHECK(len == size && memcmp(now, data, size) == 0, "a usable file was changed");
@@ -706,52 +662,6 @@ static void open_state_file(void)
                            world.s->cfg.ndevs);
 
     FUZZ_CHECK(rc == 0, "runstate_open: %d", rc);
-}
-
-/* ---- the RTCs' host clock ---------------------------------------------------------- */
-
-static int fake_clock_gettime(struct timespec *ts)
-{
-    ts->tv_sec = (time_t)(world.clock_ns / RTC_NS_PER_SEC);
-    ts->tv_nsec = (long)(world.clock_ns % RTC_NS_PER_SEC);
-    return 0;
-}
-
-static void clock_step(uint8_t how, uint32_t amount)
-{
-    static const int64_t units[] = { 1, 1000, 1000000, RTC_NS_PER_SEC };
-    int64_t step = (int64_t)amount * units[how & 3];
-
-    if (how & 4)
-        world.clock_ns = step > world.clock_ns ? 0 : world.clock_ns - step;
-    else
-        world.clock_ns = step > CLOCK_MAX_NS - world.clock_ns ? CLOCK_MAX_NS
-                                                                : world.clock_ns + step;
-}
-
-static void wake_up(struct ev_loop *loop, ev_timer *w, int revents)
-{
-    (void)loop;
-    (void)revents;
-    *(bool *)w->data = true;
-}
-
-/* Time passes: the timers due meanwhile run, as in dmd's loop. */
-static void clock_wait(void)
-{
-    bool done = false;
-    ev_timer guard;
-
-    world.clock_ns = world.clock_ns > CLOCK_MAX_NS - WAIT_NS ? CLOCK_MAX_NS
-                                                             : world.clock_ns + WAIT_NS;
-    if (world.waits++ >= WAITS_PER_INPUT)
-        return;
-    ev_timer_init(&guard, wake_up, (double)WAIT_NS / (double)RTC_NS_PER_SEC, 0.);
-    guard.data = &done;
-    ev_now_update(world.loop);
-    ev_timer_start(world.loop, &guard);
-    while (!done)
-        ev_run(world.loop, EVRUN_ONCE);
 }
 
 /* ---- guest accesses ------------------------------------------------------------------ */
@@ -985,7 +895,7 @@ enum { OP_UART_HOST = 11, OP_GPIO_HOST, OP_CLOCK, OP_SAVE, OP_TIMEOFFSET };
 static void write_seed(const uint8_t *rest, size_t rest_len)
 {
     size_t n = world.s->cfg.ndevs, len;
-    int64_t ms = (world.clock_ns - CLOCK_START_NS) / 1000000;
+    int64_t ms = (fuzz_clock_now() - FUZZ_CLOCK_START_NS) / 1000000;
     FILE *f = fopen(world.seed_out, "we");
 
     FUZZ_CHECK(f != NULL, "fopen %s: %m", world.seed_out);
@@ -1037,9 +947,9 @@ static void run_record(struct fuzz_bytes *in)
     case OP_CLOCK:
         sub = fuzz_u8(in);
         if (sub & 0x80)
-            clock_wait();
+            fuzz_clock_wait();
         else
-            clock_step(sub, fuzz_u32(in));
+            fuzz_clock_step(sub, fuzz_u32(in));
         break;
     case OP_SAVE:
         devices_save_all(world.devs);
@@ -1122,7 +1032,7 @@ static void check_at_reset(const struct part *parts, int64_t clock_ns)
     runstate_close(world.rs);
 
     fuzz_state_dir_clear(world.state_dir);
-    world.clock_ns = clock_ns;
+    fuzz_clock_set(clock_ns);
     unlink(world.state_path);
     open_state_file();
     for (size_t i = 0; i < n; i++)
@@ -1190,13 +1100,13 @@ static void check_restart(void)
 
     devices_save_all(world.devs);
     snaps_take(&first, world.rs, n);
-    file = read_file(world.state_path, &len);
+    file = fuzz_read_file(world.state_path, &len);
     FUZZ_CHECK(file != NULL, "the state file is gone");
     destroy_devices();
     runstate_close(world.rs);
     /* Destroying wrote what a crash would not have (a journal line, the
      * wire words): the file is put back as it was. */
-    write_file(world.state_path, file, len);
+    fuzz_write_file(world.state_path, file, len);
     free(file);
 
     open_state_file();
@@ -1218,7 +1128,7 @@ static void devices_check(struct fuzz_bytes *in)
 {
     struct part parts[MAX_INSTANCES];
     uint8_t flags = fuzz_u8(in);
-    int64_t clock_ns = CLOCK_START_NS + (int64_t)fuzz_u32(in) * 1000000;
+    int64_t clock_ns = FUZZ_CLOCK_START_NS + (int64_t)fuzz_u32(in) * 1000000;
     size_t n, with = 0, records = 0;
     unsigned irq_calls;
     struct snaps now;
@@ -1235,8 +1145,7 @@ static void devices_check(struct fuzz_bytes *in)
 
     write_state_file(parts, n);
     fuzz_state_dir_clear(world.state_dir);
-    world.clock_ns = clock_ns;
-    world.waits = 0;
+    fuzz_clock_reset(clock_ns, WAITS_PER_INPUT);
     world.seed_written = false;
     open_state_file();
     create_devices();
@@ -1412,14 +1321,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     world.expect_restore = getenv("DMD_FUZZ_EXPECT_RESTORE") != NULL;
     make_dir();
     fuzz_gpio_host_init(world.gpio_path, GPIO_LINES);
-    rtc_clock_gettime = fake_clock_gettime;
-    world.clock_ns = CLOCK_START_NS;
     for (size_t i = 0; i < sizeof(setups) / sizeof(setups[0]); i++)
         load_config(&setups[i]);
     /* Every message from now on is formatted and counted, not printed. */
     log_init(LOG_TARGET_JOURNAL, LOG_DEBUG);
     world.loop = ev_loop_new(EVFLAG_AUTO);
     FUZZ_CHECK(world.loop != NULL, "ev_loop_new failed");
+    fuzz_clock_init(world.loop);
     return 0;
 }
 

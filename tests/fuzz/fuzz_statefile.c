@@ -34,6 +34,7 @@
 #include "fake_dmop.h"
 #include "fuzz_bytes.h"
 #include "fuzz_check.h"
+#include "fuzz_files.h"
 #include "fuzz_memfile.h"
 #include "fuzz_restart.h"
 #include "iospace.h"
@@ -86,32 +87,18 @@ static void path_of(char *buf, size_t len, const char *name)
 static void write_file(const char *name, const uint8_t *bytes, size_t len)
 {
     char path[128];
-    FILE *f;
 
     path_of(path, sizeof(path), name);
-    f = fopen(path, "we");
-    FUZZ_CHECK(f != NULL, "fopen %s: %m", path);
-    FUZZ_CHECK(fwrite(bytes, 1, len, f) == len && fclose(f) == 0, "write %s: %m", path);
+    fuzz_write_file(path, bytes, len);
 }
 
 /* The file's bytes (malloc'd), or NULL if there is none. */
 static uint8_t *read_file(const char *name, size_t *len)
 {
     char path[128];
-    struct stat st;
-    uint8_t *buf;
-    FILE *f;
 
     path_of(path, sizeof(path), name);
-    f = fopen(path, "re");
-    if (f == NULL)
-        return NULL;
-    FUZZ_CHECK(fstat(fileno(f), &st) == 0, "fstat %s: %m", path);
-    buf = malloc((size_t)st.st_size + 1);
-    FUZZ_CHECK(buf != NULL, "out of memory");
-    *len = fread(buf, 1, (size_t)st.st_size + 1, f);
-    fclose(f);
-    return buf;
+    return fuzz_read_file(path, len);
 }
 
 /* Read and kept as it is, or set aside whole. */
