@@ -175,7 +175,6 @@ static void fire(struct esb *w)
         [ACTION_CRASH] = SHUTDOWN_crash,
     };
     struct log_fields f = { .device = w->dev->name, .vcpu = -1 };
-    bool free_run = (w->lock & LOCK_FREE_RUN) != 0;
 
     log_limited(&w->fire_rl, LOG_ERR, &f,
                 "watchdog expired: the guest stopped petting it (action %s)",
@@ -183,9 +182,8 @@ static void fire(struct esb *w)
     w->timed_out = true;
     if (w->action != ACTION_NONE)
         device_shutdown_guest(w->dev, reasons[w->action]);
+    /* The reset clears enable, free-running or not: the count stops. */
     esb_reset(w);
-    if (free_run)
-        start_stage(w, 1); /* enable is clear after the reset: nothing */
 }
 
 static void stage_over(struct esb *w)

@@ -264,6 +264,16 @@ sup_count() {
     echo $n
 }
 
+# dmop_rc ARGS...: dmop(8) against the scenario's domain ($domid); RC its
+# exit status, OUT its output lines joined by ",", /tmp/dmop.err what it
+# said on stderr; all noted in the log.
+dmop_rc() {
+    dmop "$domid" "$@" >/tmp/dmop.out 2>/tmp/dmop.err
+    RC=$?
+    OUT=$(tr '\n' , </tmp/dmop.out | sed 's/,$//')
+    note "dmop $domid $* -> rc $RC ${OUT:-} $(cat /tmp/dmop.err)"
+}
+
 # ---------------------------------------------------------------- files
 
 # hex_of FILE: the file as one line of hex.

@@ -16,12 +16,6 @@ said() { file_has_line /tmp/com1.out "$1"; }
 wait_until 30 said ready
 check guest-ready "$(said ready && echo yes || echo no)" yes
 
-# dmop_rc ARGS...: run dmop against the guest; RC its exit status.
-dmop_rc() {
-    dmop "$domid" "$@" >/tmp/dmop.out 2>/tmp/dmop.err
-    RC=$?
-    note "dmop $domid $* -> rc $RC $(cat /tmp/dmop.out /tmp/dmop.err)"
-}
 dmop_rc inject-event 0 hw-exception 1
 check inject-db "$RC" 0
 said ready && wait_until 30 said db
